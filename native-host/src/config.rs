@@ -1,0 +1,152 @@
+//! `config.toml`. A missing file means defaults; an unknown key or a wrong type is an error that
+//! names the key and the line, so a typo never silently falls back to a default.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::paths::Paths;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where torrents are written. Default: the user's Downloads folder + `magnetcast`.
+    pub download_dir: Option<PathBuf>,
+    /// BitTorrent listen port (TCP). 0 picks a free port.
+    pub listen_port: u16,
+    /// Only listen on this address (default: all). Tests use 127.0.0.1.
+    pub listen_host: Option<String>,
+    pub dht: bool,
+    pub local_discovery: bool,
+    pub upnp: bool,
+    /// Extra trackers announced for every torrent.
+    pub trackers: Vec<String>,
+    /// Host put in stream URLs instead of the address that routes to the device.
+    pub stream_host: Option<String>,
+    /// Stream server port. 0 picks a free port.
+    pub stream_port: u16,
+    /// How long a magnet link may take to produce its metadata.
+    pub metadata_timeout_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            download_dir: None,
+            listen_port: 0,
+            listen_host: None,
+            dht: true,
+            local_discovery: true,
+            upnp: true,
+            trackers: Vec::new(),
+            stream_host: None,
+            stream_port: 0,
+            metadata_timeout_secs: 60,
+        }
+    }
+}
+
+impl Config {
+    /// Loads `config.toml` from `paths`; a missing file gives the defaults.
+    pub fn load(paths: &Paths) -> Result<Self> {
+        Self::load_file(&paths.config_file())
+    }
+
+    pub fn load_file(path: &Path) -> Result<Self> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(&text).map_err(|message| Error::Config {
+                path: path.to_path_buf(),
+                message,
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(source) => Err(Error::ReadFile {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// Parses TOML text. The error names the offending key (via `serde_path_to_error`) and
+    /// the line (from the TOML span).
+    pub fn parse(text: &str) -> std::result::Result<Self, String> {
+        let de = toml::Deserializer::parse(text).map_err(|e| one_line(&e.to_string()))?;
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let key = e.path().to_string();
+            let inner = e.into_inner();
+            let line = inner
+                .span()
+                .map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1);
+            let what = inner.message().to_string();
+            match (key.as_str(), line) {
+                (".", Some(line)) => format!("line {line}: {what}"),
+                (".", None) => what,
+                (key, Some(line)) => format!("key `{key}` (line {line}): {what}"),
+                (key, None) => format!("key `{key}`: {what}"),
+            }
+        })
+    }
+
+    pub fn download_dir(&self, paths: &Paths) -> PathBuf {
+        self.download_dir
+            .clone()
+            .unwrap_or_else(|| paths.default_download_dir.clone())
+    }
+}
+
+/// TOML's syntax errors draw a caret diagram over several lines; keep the first and the last.
+fn one_line(msg: &str) -> String {
+    let lines: Vec<&str> = msg.lines().filter(|l| !l.trim().is_empty()).collect();
+    match (lines.first(), lines.last()) {
+        (Some(first), Some(last)) if lines.len() > 1 => format!("{first}: {last}"),
+        (Some(first), _) => first.to_string(),
+        _ => msg.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        assert_eq!(Config::parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn known_keys_parse() {
+        let c = Config::parse("dht = false\nlisten_port = 6881\ntrackers = [\"udp://t:1\"]\n").unwrap();
+        assert!(!c.dht);
+        assert_eq!(c.listen_port, 6881);
+        assert_eq!(c.trackers, vec!["udp://t:1".to_string()]);
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let err = Config::parse("dht = false\n\nstreem_port = 8000\n").unwrap_err();
+        assert!(err.contains("streem_port"), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_names_the_key_and_line() {
+        let err = Config::parse("upnp = true\ndht = \"yes\"\n").unwrap_err();
+        assert!(err.contains("`dht`"), "{err}");
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn syntax_error_names_the_line() {
+        let err = Config::parse("dht = \n").unwrap_err();
+        assert!(err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn missing_file_gives_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            Config::load_file(&dir.path().join("nope.toml")).unwrap(),
+            Config::default()
+        );
+    }
+}

@@ -1,0 +1,63 @@
+//! What the engine tells its subscribers (the CLI, the WebSocket, tests). Events carry the info
+//! hash as the torrent's id so every transport can route them without more state.
+
+use serde::Serialize;
+
+use crate::media::MediaKind;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FileEntry {
+    pub index: usize,
+    pub path: String,
+    pub length: u64,
+    pub kind: MediaKind,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum TorrentEvent {
+    Added {
+        torrent: String,
+        name: Option<String>,
+    },
+    Metadata {
+        torrent: String,
+        name: String,
+        /// At most [`MAX_FILES_IN_EVENT`] entries, media first; `file_count` is the true count.
+        files: Vec<FileEntry>,
+        file_count: usize,
+        selected: usize,
+    },
+    Progress(Progress),
+    Completed {
+        torrent: String,
+    },
+    Error {
+        torrent: Option<String>,
+        message: String,
+    },
+    Removed {
+        torrent: String,
+        files_deleted: bool,
+    },
+}
+
+/// Keeps one Metadata event well under the 1 MiB native-messaging limit.
+pub const MAX_FILES_IN_EVENT: usize = 200;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Progress {
+    pub torrent: String,
+    /// Verified bytes of the selected file(s).
+    pub downloaded: u64,
+    pub total: u64,
+    pub uploaded: u64,
+    pub down_bps: u64,
+    pub up_bps: u64,
+    pub peers: u32,
+    /// Verified bytes available contiguously from the playhead of the most recently read
+    /// stream (from the start of the file when nothing is streaming).
+    pub buffered_ahead: u64,
+    pub streams: usize,
+    pub finished: bool,
+}

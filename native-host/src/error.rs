@@ -1,0 +1,68 @@
+//! The library's error type. Every message is written for the person who typed the command or
+//! clicked the link: it names what was wrong and, where it helps, what to do instead.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid magnet link: {0}")]
+    InvalidMagnet(String),
+
+    #[error("invalid info hash: {0}")]
+    InvalidInfoHash(String),
+
+    #[error("invalid .torrent file: {0}")]
+    InvalidTorrent(String),
+
+    #[error("cannot read {path}: {source}")]
+    ReadFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot fetch {url}: {message}")]
+    Fetch { url: String, message: String },
+
+    #[error(
+        "unsupported source {0:?}: expected a magnet link, an info hash, an http(s) URL of a \
+         .torrent, or the path of a .torrent file"
+    )]
+    UnsupportedSource(String),
+
+    #[error("no metadata for {info_hash} after {secs} s: no peer answered (check the peer hints, trackers or DHT)")]
+    MetadataTimeout { info_hash: String, secs: u64 },
+
+    #[error("cannot get the metadata of {info_hash}: {reason}")]
+    Metadata { info_hash: String, reason: String },
+
+    #[error("no file matches {wanted:?}; the torrent has: {available}")]
+    NoSuchFile { wanted: String, available: String },
+
+    #[error("the torrent has no video or audio file; it has: {0}")]
+    NoMediaFile(String),
+
+    #[error("unknown torrent {0}")]
+    UnknownTorrent(String),
+
+    #[error("config file {path}: {message}")]
+    Config { path: PathBuf, message: String },
+
+    #[error("cannot find a home directory for config and data; set MAGNETCAST_HOME or pass --home")]
+    NoHomeDir,
+
+    #[error("cannot bind the stream server to {addr}: {source}")]
+    StreamBind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("torrent engine: {0:#}")]
+    Engine(anyhow::Error),
+
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,233 @@
+//! Shared parts of the end-to-end tests: generated media, a real seeder, an engine wired to
+//! it, and bounded waiting. Everything talks over loopback; DHT, LSD, UPnP and trackers are off.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use magnetcast::engine::{AddOptions, Torrent, TorrentEngine};
+use magnetcast::seed::{LocalSeeder, SeedOptions};
+use magnetcast::{Config, MagnetLink, Paths, StreamServer, TorrentSource};
+
+/// Waits for `f` to yield `Some`, polling, up to `timeout`; panics with `what` otherwise.
+pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+pub fn require(tool: &str) {
+    let ok = Command::new(tool)
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(ok, "{tool} is needed by this test: apt-get install ffmpeg (see .ci/run)");
+}
+
+/// An H.264/AAC MP4 of `seconds` at about `kbps`, made once per test binary and cached in
+/// the target dir (generation is the slowest step of a test).
+pub fn video(seconds: u32, kbps: u32) -> PathBuf {
+    static CACHE: OnceLock<std::sync::Mutex<()>> = OnceLock::new();
+    let _g = CACHE.get_or_init(Default::default).lock().unwrap();
+    require("ffmpeg");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("media");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("test-{seconds}s-{kbps}k.mp4"));
+    if path.exists() {
+        return path;
+    }
+    let tmp = path.with_extension("partial.mp4");
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=duration={seconds}:size=640x360:rate=25"))
+        .args(["-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency=440:duration={seconds}"))
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+        .args(["-b:v", &format!("{kbps}k"), "-minrate", &format!("{kbps}k")])
+        .args(["-maxrate", &format!("{kbps}k"), "-bufsize", &format!("{}k", kbps / 2)])
+        .args(["-x264-params", "nal-hrd=cbr", "-c:a", "aac", "-b:a", "64k"])
+        .args(["-movflags", "+faststart"])
+        .arg(&tmp)
+        .status()
+        .expect("run ffmpeg");
+    assert!(status.success(), "ffmpeg failed to generate {}", path.display());
+    std::fs::rename(&tmp, &path).unwrap();
+    path
+}
+
+/// Copies `src` into a fresh folder so each seeder has its own directory.
+pub fn seed_copy(src: &Path, dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let dst = dir.join(src.file_name().unwrap());
+    std::fs::copy(src, &dst).unwrap();
+    dst
+}
+
+pub async fn seeder(file: &Path, upload_limit: Option<u32>) -> LocalSeeder {
+    LocalSeeder::start(
+        file,
+        SeedOptions {
+            piece_length: Some(64 * 1024),
+            upload_limit_bps: upload_limit.and_then(NonZeroU32::new),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("start seeder")
+}
+
+/// A config that never leaves loopback.
+pub fn offline_config(home: &Path) -> Config {
+    Config {
+        download_dir: Some(home.join("downloads")),
+        listen_host: Some("127.0.0.1".into()),
+        dht: false,
+        local_discovery: false,
+        upnp: false,
+        metadata_timeout_secs: 20,
+        ..Config::default()
+    }
+}
+
+pub const OFFLINE_TOML: &str = "listen_host = \"127.0.0.1\"\ndht = false\nlocal_discovery = false\nupnp = false\nmetadata_timeout_secs = 20\n";
+
+pub struct Rig {
+    pub home: tempfile::TempDir,
+    pub engine: Arc<TorrentEngine>,
+    pub server: StreamServer,
+}
+
+impl Rig {
+    pub async fn new() -> Self {
+        Self::with_config(|_| {}).await
+    }
+
+    pub async fn with_config(tweak: impl FnOnce(&mut Config)) -> Self {
+        let home = tempfile::tempdir().unwrap();
+        let mut config = offline_config(home.path());
+        tweak(&mut config);
+        let engine = TorrentEngine::new(config, &Paths::under(home.path()))
+            .await
+            .expect("engine");
+        let server = StreamServer::start(engine.clone(), Some("127.0.0.1:0".parse().unwrap()))
+            .await
+            .expect("stream server");
+        Self { home, engine, server }
+    }
+
+    pub async fn add_magnet(&self, magnet: &str) -> Arc<Torrent> {
+        let source = TorrentSource::Magnet(MagnetLink::parse(magnet).unwrap());
+        tokio::time::timeout(Duration::from_secs(30), self.engine.add(source, AddOptions::default()))
+            .await
+            .expect("add within 30 s")
+            .expect("add")
+    }
+
+    /// Publishes the torrent's selected file and returns its URL on loopback.
+    pub fn url(&self, torrent: &Torrent) -> String {
+        let path = self.server.publish(torrent, torrent.selected);
+        self.server.url(&path, None)
+    }
+
+    pub fn stream_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+/// GET with an optional Range header; returns status, headers and body.
+pub async fn get(url: &str, range: Option<&str>) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let mut req = http().get(url);
+    if let Some(r) = range {
+        req = req.header("Range", r);
+    }
+    let resp = req.send().await.expect("GET");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    (status, headers, resp.bytes().await.expect("body").to_vec())
+}
+
+/// The real `magnetcast` binary with its own home folder and an offline config.
+pub fn magnetcast(home: &Path) -> tokio::process::Command {
+    std::fs::create_dir_all(home.join("config")).unwrap();
+    let config = home.join("config/config.toml");
+    if !config.exists() {
+        std::fs::write(&config, OFFLINE_TOML).unwrap();
+    }
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_magnetcast"));
+    cmd.env("MAGNETCAST_HOME", home)
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+/// Reads JSON lines from a child's stdout until one satisfies `pick`.
+pub async fn next_json<T>(
+    lines: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    timeout: Duration,
+    mut pick: impl FnMut(&serde_json::Value) -> Option<T>,
+) -> T {
+    tokio::time::timeout(timeout, async {
+        loop {
+            let line = lines
+                .next_line()
+                .await
+                .expect("read stdout")
+                .expect("stdout closed before the expected line");
+            let v: serde_json::Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
+            if let Some(t) = pick(&v) {
+                return t;
+            }
+        }
+    })
+    .await
+    .expect("expected JSON line in time")
+}
+
+/// Duration of a media URL as ffprobe reads it over HTTP.
+pub fn ffprobe_duration(url: &str) -> f64 {
+    require("ffprobe");
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", url])
+        .output()
+        .expect("run ffprobe");
+    assert!(out.status.success(), "ffprobe failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().parse().expect("duration")
+}
+
+/// SIGTERM, then the exit status within `timeout`.
+pub async fn terminate(child: &mut tokio::process::Child, timeout: Duration) -> std::process::ExitStatus {
+    let pid = child.id().expect("running") as i32;
+    let status = Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    assert!(status.success());
+    tokio::time::timeout(timeout, child.wait())
+        .await
+        .expect("exit after SIGTERM in time")
+        .unwrap()
+}

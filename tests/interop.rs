@@ -1,0 +1,206 @@
+//! Interop: `magnetcast play` against a seeder that is not librqbit (libtorrent-rasterbar) found
+//! through a real tracker (opentracker), from a magnet link with `tr=` only. As root (CI) the
+//! seeder and tracker live in a network namespace this test creates, behind a veth pair, so the
+//! download crosses a real (virtual) link; otherwise they run on loopback.
+
+#[path = "harness/mod.rs"]
+mod harness;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use harness::{ffprobe_duration, get, magnetcast, next_json, seed_copy, terminate, video, wait_for};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// A namespace with one veth link to the host, removed on drop.
+struct Netns {
+    name: String,
+    host_if: String,
+}
+
+const HOST_IP: Ipv4Addr = Ipv4Addr::new(10, 213, 77, 1);
+const PEER_IP: Ipv4Addr = Ipv4Addr::new(10, 213, 77, 2);
+
+fn ip(args: &[&str]) -> bool {
+    Command::new("ip").args(args).status().is_ok_and(|s| s.success())
+}
+
+impl Netns {
+    fn create() -> Option<Self> {
+        let root = Command::new("id").arg("-u").output().ok()?.stdout == b"0\n";
+        if !root || !ip(&["-V"]) {
+            return None;
+        }
+        let tag = std::process::id() % 100_000;
+        let ns = Self {
+            name: format!("mc-interop-{tag}"),
+            host_if: format!("mci{tag}h"),
+        };
+        let peer_if = format!("mci{tag}p");
+        let host_cidr = format!("{HOST_IP}/30");
+        let peer_cidr = format!("{PEER_IP}/30");
+        let ok = ip(&["netns", "add", &ns.name])
+            && ip(&["link", "add", &ns.host_if, "type", "veth", "peer", "name", &peer_if])
+            && ip(&["link", "set", &peer_if, "netns", &ns.name])
+            && ip(&["addr", "add", &host_cidr, "dev", &ns.host_if])
+            && ip(&["link", "set", &ns.host_if, "up"])
+            && ip(&["-n", &ns.name, "addr", "add", &peer_cidr, "dev", &peer_if])
+            && ip(&["-n", &ns.name, "link", "set", &peer_if, "up"])
+            && ip(&["-n", &ns.name, "link", "set", "lo", "up"]);
+        assert!(ok, "could not set up network namespace {}", ns.name);
+        // Never send a packet anywhere but our own veth: check the route before any traffic.
+        let route = Command::new("ip").args(["route", "get", &PEER_IP.to_string()]).output().unwrap();
+        let route = String::from_utf8_lossy(&route.stdout);
+        assert!(route.contains(&format!("dev {}", ns.host_if)), "route to the test peer leaves the veth: {route}");
+        Some(ns)
+    }
+
+    fn exec(&self, program: &str) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.name, program]);
+        c
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        ip(&["link", "del", &self.host_if]);
+        ip(&["netns", "del", &self.name]);
+    }
+}
+
+struct Killed(std::process::Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port(ip: IpAddr) -> u16 {
+    std::net::TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn play_streams_from_libtorrent_through_opentracker() {
+    let netns = Netns::create();
+    let (host_ip, peer_ip): (IpAddr, IpAddr) = match &netns {
+        Some(_) => (HOST_IP.into(), PEER_IP.into()),
+        None => (Ipv4Addr::LOCALHOST.into(), Ipv4Addr::LOCALHOST.into()),
+    };
+    eprintln!("interop over {}", if netns.is_some() { "a network namespace" } else { "loopback" });
+    let command = |program: &str| match &netns {
+        Some(ns) => ns.exec(program),
+        None => Command::new(program),
+    };
+
+    // The tracker.
+    let port = match &netns {
+        Some(_) => 6969,
+        None => free_port(peer_ip),
+    };
+    let tracker = Killed(
+        command("opentracker")
+            .args(["-i", &peer_ip.to_string(), "-p", &port.to_string(), "-P", &port.to_string()])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("opentracker (apt-get install opentracker)"),
+    );
+    let tracker_addr = SocketAddr::new(peer_ip, port);
+    wait_for("tracker to listen", Duration::from_secs(10), || async move {
+        TcpStream::connect_timeout(&tracker_addr, Duration::from_millis(200)).ok().map(|_| ())
+    })
+    .await;
+    let announce = format!("http://{tracker_addr}/announce");
+
+    // The libtorrent seeder.
+    let src = video(12, 1500);
+    let original = std::fs::read(&src).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let file = seed_copy(&src, &work.path().join("seed"));
+    let torrent_out = work.path().join("lt.torrent");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/peers/libtorrent_seeder.py");
+    let mut seeder = Killed(
+        command("/usr/bin/python3")
+            .arg(&script)
+            .arg(&file)
+            .arg(&torrent_out)
+            .arg(peer_ip.to_string())
+            .arg(&announce)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 with libtorrent (apt-get install python3-libtorrent)"),
+    );
+    let mut ready = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(seeder.0.stdout.as_mut().unwrap()), &mut ready).unwrap();
+    let info_hash = ready
+        .trim()
+        .strip_prefix("ready ")
+        .and_then(|r| r.split_whitespace().nth(1))
+        .unwrap_or_else(|| panic!("seeder did not start: {ready:?}"))
+        .to_string();
+
+    // Wait until the tracker knows the seeder, so our first announce finds it.
+    let scrape = format!("http://{tracker_addr}/scrape?info_hash={}", percent_hash(&info_hash));
+    wait_for("tracker to list the seeder", Duration::from_secs(20), || {
+        let scrape = scrape.clone();
+        async move {
+            let body = harness::http().get(&scrape).send().await.ok()?.bytes().await.ok()?;
+            body.windows(13).any(|w| w == b"8:completei1e").then_some(())
+        }
+    })
+    .await;
+
+    // magnetcast, from a magnet with only the hash and the tracker.
+    let home = work.path().join("home");
+    std::fs::create_dir_all(home.join("config")).unwrap();
+    std::fs::write(
+        home.join("config/config.toml"),
+        format!("listen_host = \"{host_ip}\"\ndht = false\nlocal_discovery = false\nupnp = false\n"),
+    )
+    .unwrap();
+    let magnet = format!("magnet:?xt=urn:btih:{info_hash}&tr={}", urlencode(&announce));
+    let started = Instant::now();
+    let mut child = magnetcast(&home).args(["play", &magnet, "--no-cast", "--json"]).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = next_json(&mut lines, Duration::from_secs(60), |v| {
+        (v["event"] == "stream").then(|| v["url"].as_str().unwrap().to_string())
+    })
+    .await;
+    let to_url = started.elapsed();
+    let duration = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || ffprobe_duration(&url)
+    })
+    .await
+    .unwrap();
+    eprintln!("stream URL after {to_url:?}, ffprobe done after {:?}", started.elapsed());
+    assert!((duration - 12.0).abs() < 0.2, "duration {duration}");
+    let (status, _, body) = get(&url, None).await;
+    assert_eq!(status, 200);
+    assert!(body == original, "streamed bytes differ from the seeded file");
+    let len = original.len();
+    let (status, _, body) = get(&url, Some(&format!("bytes={}-{}", len / 3, len / 3 + 99_999))).await;
+    assert_eq!(status, 206);
+    assert!(body[..] == original[len / 3..len / 3 + 100_000]);
+
+    assert!(terminate(&mut child, Duration::from_secs(10)).await.success());
+    drop(seeder.0.stdin.take());
+    drop(tracker);
+}
+
+fn percent_hash(hex: &str) -> String {
+    (0..hex.len()).step_by(2).map(|i| format!("%{}", &hex[i..i + 2])).collect()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
