@@ -5,7 +5,7 @@ mod harness;
 
 use std::time::{Duration, Instant};
 
-use harness::{ffprobe_duration, get, magnetcast, next_json, seed_copy, seeder, terminate, video};
+use harness::{ffprobe_duration, get, magnetcast, next_json, stream_url, seed_copy, seeder, terminate, video};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -21,17 +21,9 @@ async fn play_prints_a_stream_url_that_ffprobe_reads_and_stops_on_sigterm() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = next_json(&mut lines, Duration::from_secs(30), |v| {
-        (v["event"] == "stream").then(|| v["url"].as_str().unwrap().to_string())
-    })
-    .await;
+    let url = stream_url(&mut lines, Duration::from_secs(30)).await;
     eprintln!("stream URL after {:?}: {url}", started.elapsed());
-    let duration = tokio::task::spawn_blocking({
-        let url = url.clone();
-        move || ffprobe_duration(&url)
-    })
-    .await
-    .unwrap();
+    let duration = ffprobe_duration(&url).await;
     eprintln!("ffprobe done after {:?}", started.elapsed());
     assert!((duration - 12.0).abs() < 0.2, "duration {duration}");
     let (status, _, body) = get(&url, Some("bytes=100000-199999")).await;

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use harness::{ffprobe_duration, get, magnetcast, next_json, seed_copy, terminate, video, wait_for};
+use harness::{ffprobe_duration, get, magnetcast, seed_copy, stream_url, terminate, video, wait_for};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// A namespace with one veth link to the host, removed on drop.
@@ -96,52 +96,60 @@ async fn play_streams_from_libtorrent_through_opentracker() {
         None => Command::new(program),
     };
 
-    // The tracker.
-    let port = match &netns {
-        Some(_) => 6969,
-        None => free_port(peer_ip),
-    };
-    let tracker = Killed(
-        command("opentracker")
-            .args(["-i", &peer_ip.to_string(), "-p", &port.to_string(), "-P", &port.to_string()])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("opentracker (apt-get install opentracker)"),
-    );
-    let tracker_addr = SocketAddr::new(peer_ip, port);
-    wait_for("tracker to listen", Duration::from_secs(10), || async move {
-        TcpStream::connect_timeout(&tracker_addr, Duration::from_millis(200)).ok().map(|_| ())
-    })
-    .await;
-    let announce = format!("http://{tracker_addr}/announce");
-
-    // The libtorrent seeder.
+    // The torrent, made by libtorrent.
     let src = video(12, 1500);
     let original = std::fs::read(&src).unwrap();
     let work = tempfile::tempdir().unwrap();
     let file = seed_copy(&src, &work.path().join("seed"));
-    let torrent_out = work.path().join("lt.torrent");
+    let torrent_file = work.path().join("lt.torrent");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/peers/libtorrent_seeder.py");
+    let port = match &netns {
+        Some(_) => 6969,
+        None => free_port(peer_ip),
+    };
+    let tracker_addr = SocketAddr::new(peer_ip, port);
+    let announce = format!("http://{tracker_addr}/announce");
+    let made = Command::new("/usr/bin/python3")
+        .arg(&script)
+        .args(["make".as_ref(), file.as_os_str(), torrent_file.as_os_str(), announce.as_ref()])
+        .output()
+        .expect("python3 with libtorrent (apt-get install python3-libtorrent)");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let info_hash = String::from_utf8(made.stdout).unwrap().trim().to_string();
+    assert_eq!(info_hash.len(), 40, "{info_hash}");
+
+    // The tracker. Debian builds opentracker with a whitelist: allow our torrent only.
+    let whitelist = work.path().join("whitelist");
+    std::fs::write(&whitelist, format!("{info_hash}\n")).unwrap();
+    let tracker = Killed(
+        command("opentracker")
+            .args(["-i", &peer_ip.to_string(), "-p", &port.to_string(), "-P", &port.to_string()])
+            .arg("-w")
+            .arg(&whitelist)
+            .current_dir(work.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("opentracker (apt-get install opentracker)"),
+    );
+    wait_for("tracker to listen", Duration::from_secs(10), || async move {
+        TcpStream::connect_timeout(&tracker_addr, Duration::from_millis(200)).ok().map(|_| ())
+    })
+    .await;
+
+    // The libtorrent seeder.
     let mut seeder = Killed(
         command("/usr/bin/python3")
             .arg(&script)
-            .arg(&file)
-            .arg(&torrent_out)
-            .arg(peer_ip.to_string())
-            .arg(&announce)
+            .args(["seed".as_ref(), torrent_file.as_os_str(), file.as_os_str(), peer_ip.to_string().as_ref()])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
-            .expect("python3 with libtorrent (apt-get install python3-libtorrent)"),
+            .unwrap(),
     );
     let mut ready = String::new();
     std::io::BufRead::read_line(&mut std::io::BufReader::new(seeder.0.stdout.as_mut().unwrap()), &mut ready).unwrap();
-    let info_hash = ready
-        .trim()
-        .strip_prefix("ready ")
-        .and_then(|r| r.split_whitespace().nth(1))
-        .unwrap_or_else(|| panic!("seeder did not start: {ready:?}"))
-        .to_string();
+    assert!(ready.starts_with("ready "), "seeder did not start: {ready:?}");
 
     // Wait until the tracker knows the seeder, so our first announce finds it.
     let scrape = format!("http://{tracker_addr}/scrape?info_hash={}", percent_hash(&info_hash));
@@ -166,17 +174,9 @@ async fn play_streams_from_libtorrent_through_opentracker() {
     let started = Instant::now();
     let mut child = magnetcast(&home).args(["play", &magnet, "--no-cast", "--json"]).spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = next_json(&mut lines, Duration::from_secs(60), |v| {
-        (v["event"] == "stream").then(|| v["url"].as_str().unwrap().to_string())
-    })
-    .await;
+    let url = stream_url(&mut lines, Duration::from_secs(60)).await;
     let to_url = started.elapsed();
-    let duration = tokio::task::spawn_blocking({
-        let url = url.clone();
-        move || ffprobe_duration(&url)
-    })
-    .await
-    .unwrap();
+    let duration = ffprobe_duration(&url).await;
     eprintln!("stream URL after {to_url:?}, ffprobe done after {:?}", started.elapsed());
     assert!((duration - 12.0).abs() < 0.2, "duration {duration}");
     let (status, _, body) = get(&url, None).await;

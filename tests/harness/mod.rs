@@ -210,8 +210,24 @@ pub async fn next_json<T>(
     .expect("expected JSON line in time")
 }
 
+/// The URL from `play --json`'s `stream` line.
+pub async fn stream_url(
+    lines: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    timeout: Duration,
+) -> String {
+    next_json(lines, timeout, |v| {
+        (v["event"] == "stream").then(|| v["url"].as_str().unwrap().to_string())
+    })
+    .await
+}
+
 /// Duration of a media URL as ffprobe reads it over HTTP.
-pub fn ffprobe_duration(url: &str) -> f64 {
+pub async fn ffprobe_duration(url: &str) -> f64 {
+    let url = url.to_string();
+    tokio::task::spawn_blocking(move || ffprobe_duration_blocking(&url)).await.unwrap()
+}
+
+fn ffprobe_duration_blocking(url: &str) -> f64 {
     require("ffprobe");
     let out = Command::new("ffprobe")
         .args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", url])

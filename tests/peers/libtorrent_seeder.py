@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """A seeder that is not librqbit: libtorrent-rasterbar (Debian's python3-libtorrent).
 
-Usage: libtorrent_seeder.py FILE TORRENT_OUT LISTEN_IP TRACKER_URL
-
-Makes a .torrent of FILE announcing to TRACKER_URL, seeds it from LISTEN_IP with DHT, LSD,
-UPnP and NAT-PMP off, prints one line `ready <port> <infohash>` on stdout, and seeds until
-stdin closes (the test holds the pipe) or it is killed.
+  libtorrent_seeder.py make FILE TORRENT_OUT TRACKER_URL
+      writes a .torrent of FILE (v1+v2 hybrid, libtorrent's default) and prints its v1 info hash
+  libtorrent_seeder.py seed TORRENT FILE LISTEN_IP
+      seeds FILE with DHT, LSD, UPnP and NAT-PMP off, prints `ready <port>`, and keeps seeding
+      until stdin closes (the test holds the pipe) or it is killed
 """
 import os
 import sys
@@ -14,8 +14,7 @@ import time
 import libtorrent as lt
 
 
-def main():
-    path, torrent_out, listen_ip, tracker = sys.argv[1:5]
+def make(path, torrent_out, tracker):
     fs = lt.file_storage()
     lt.add_files(fs, path)
     t = lt.create_torrent(fs, 64 * 1024)
@@ -24,33 +23,30 @@ def main():
     data = lt.bencode(t.generate())
     with open(torrent_out, "wb") as f:
         f.write(data)
+    print(lt.torrent_info(data).info_hashes().v1, flush=True)
 
+
+def seed(torrent, path, listen_ip):
     ses = lt.session({
         "listen_interfaces": f"{listen_ip}:0",
         "enable_dht": False,
         "enable_lsd": False,
         "enable_upnp": False,
         "enable_natpmp": False,
-        "announce_to_all_trackers": True,
         "allow_multiple_connections_per_ip": True,
-        # The client is on the same host or a neighbour namespace: do not treat it as local
-        # and do not rate-limit differently.
-        "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.status_notification,
+        "alert_mask": lt.alert.category_t.error_notification,
     })
-    info = lt.torrent_info(data)
-    h = ses.add_torrent({
-        "ti": info,
+    ses.add_torrent({
+        "ti": lt.torrent_info(torrent),
         "save_path": os.path.dirname(os.path.abspath(path)),
         "flags": lt.torrent_flags.seed_mode,
     })
     deadline = time.time() + 30
     while not ses.listen_port() and time.time() < deadline:
         time.sleep(0.05)
-    h.force_reannounce()
-    print(f"ready {ses.listen_port()} {info.info_hash()}", flush=True)
-    # Block until the test closes our stdin.
+    print(f"ready {ses.listen_port()}", flush=True)
     sys.stdin.read()
 
 
 if __name__ == "__main__":
-    main()
+    {"make": make, "seed": seed}[sys.argv[1]](*sys.argv[2:])
