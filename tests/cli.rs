@@ -5,7 +5,9 @@ mod harness;
 
 use std::time::{Duration, Instant};
 
-use harness::{ffprobe_duration, get, magnetcast, next_json, stream_url, seed_copy, seeder, terminate, video};
+use harness::{
+    ffprobe_duration, get, magnetcast, next_json, seed_copy, seeder, stream_url, terminate, video,
+};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,7 +33,10 @@ async fn play_prints_a_stream_url_that_ffprobe_reads_and_stops_on_sigterm() {
     assert!(body[..] == original[100_000..200_000]);
 
     // Progress events follow on stdout as JSON lines.
-    next_json(&mut lines, Duration::from_secs(10), |v| (v["event"] == "progress").then_some(())).await;
+    next_json(&mut lines, Duration::from_secs(10), |v| {
+        (v["event"] == "progress").then_some(())
+    })
+    .await;
 
     let status = terminate(&mut child, Duration::from_secs(10)).await;
     assert!(status.success(), "exit status {status:?}");
@@ -49,19 +54,43 @@ async fn demo_streams_and_verifies_the_bundled_sample() {
     .expect("demo finishes")
     .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.lines().any(|l| l.starts_with("stream: http://127.0.0.1:")), "{stdout}");
-    assert!(stdout.contains("demo: OK — 529102 bytes streamed and verified"), "{stdout}");
+    assert!(
+        out.status.success(),
+        "stdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("stream: http://127.0.0.1:")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("demo: OK — 529102 bytes streamed and verified"),
+        "{stdout}"
+    );
 }
 
 #[tokio::test]
 async fn bad_input_is_one_clear_line_and_a_failure_exit() {
     let home = tempfile::tempdir().unwrap();
     let cases: &[(&[&str], &str)] = &[
-        (&["play", "magnet:?dn=nothing", "--no-cast"], "invalid magnet link: no xt=urn:btih"),
-        (&["play", "magnet:?xt=urn:btih:1234", "--no-cast"], "expected 40 hex digits or 32 base32"),
-        (&["play", "gopher://x/y.torrent", "--no-cast"], "unsupported source"),
-        (&["play", "/nonexistent/file.torrent", "--no-cast"], "no such file"),
+        (
+            &["play", "magnet:?dn=nothing", "--no-cast"],
+            "invalid magnet link: no xt=urn:btih",
+        ),
+        (
+            &["play", "magnet:?xt=urn:btih:1234", "--no-cast"],
+            "expected 40 hex digits or 32 base32",
+        ),
+        (
+            &["play", "gopher://x/y.torrent", "--no-cast"],
+            "unsupported source",
+        ),
+        (
+            &["play", "/nonexistent/file.torrent", "--no-cast"],
+            "no such file",
+        ),
     ];
     for (args, want) in cases {
         let out = magnetcast(home.path()).args(*args).output().await.unwrap();
@@ -69,21 +98,41 @@ async fn bad_input_is_one_clear_line_and_a_failure_exit() {
         assert!(!out.status.success(), "{args:?}");
         assert!(stderr.contains(want), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-        assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout on error");
+        assert!(
+            out.stdout.is_empty(),
+            "{args:?}: nothing on stdout on error"
+        );
     }
 
     // A config typo names the key and the line.
-    std::fs::write(home.path().join("config/config.toml"), "dht = false\nstream_prot = 8000\n").unwrap();
-    let out = magnetcast(home.path()).args(["play", "magnet:?dn=x", "--no-cast"]).output().await.unwrap();
+    std::fs::write(
+        home.path().join("config/config.toml"),
+        "dht = false\nstream_prot = 8000\n",
+    )
+    .unwrap();
+    let out = magnetcast(home.path())
+        .args(["play", "magnet:?dn=x", "--no-cast"])
+        .output()
+        .await
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("config.toml") && stderr.contains("stream_prot") && stderr.contains("line 2"), "{stderr}");
+    assert!(
+        stderr.contains("config.toml")
+            && stderr.contains("stream_prot")
+            && stderr.contains("line 2"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
 async fn help_lists_the_commands() {
     let home = tempfile::tempdir().unwrap();
-    let out = magnetcast(home.path()).arg("--help").output().await.unwrap();
+    let out = magnetcast(home.path())
+        .arg("--help")
+        .output()
+        .await
+        .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     for cmd in ["play", "demo", "--home"] {

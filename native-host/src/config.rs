@@ -74,9 +74,13 @@ impl Config {
         serde_path_to_error::deserialize(de).map_err(|e| {
             let key = e.path().to_string();
             let inner = e.into_inner();
-            let line = inner
-                .span()
-                .map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1);
+            let line = inner.span().map(|s| {
+                text.as_bytes()[..s.start.min(text.len())]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1
+            });
             let what = inner.message().to_string();
             match (key.as_str(), line) {
                 (".", Some(line)) => format!("line {line}: {what}"),
@@ -115,7 +119,8 @@ mod tests {
 
     #[test]
     fn known_keys_parse() {
-        let c = Config::parse("dht = false\nlisten_port = 6881\ntrackers = [\"udp://t:1\"]\n").unwrap();
+        let c =
+            Config::parse("dht = false\nlisten_port = 6881\ntrackers = [\"udp://t:1\"]\n").unwrap();
         assert!(!c.dht);
         assert_eq!(c.listen_port, 6881);
         assert_eq!(c.trackers, vec!["udp://t:1".to_string()]);

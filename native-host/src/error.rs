@@ -30,7 +30,9 @@ pub enum Error {
     )]
     UnsupportedSource(String),
 
-    #[error("no metadata for {info_hash} after {secs} s: no peer answered (check the peer hints, trackers or DHT)")]
+    #[error(
+        "no metadata for {info_hash} after {secs} s: no peer answered (check the peer hints, trackers or DHT)"
+    )]
     MetadataTimeout { info_hash: String, secs: u64 },
 
     #[error("cannot get the metadata of {info_hash}: {reason}")]

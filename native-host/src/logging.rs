@@ -11,8 +11,9 @@ use tracing_subscriber::fmt::writer::MakeWriterExt;
 /// Keep the guard alive for the life of the process, or buffered lines are lost.
 pub fn init(log_dir: &Path, stderr_level: tracing::Level) -> Option<WorkerGuard> {
     let filter = || {
-        EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| EnvFilter::new("info,librqbit=warn,librqbit_dht=warn,librqbit_utp=warn"))
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            EnvFilter::new("info,librqbit=warn,librqbit_dht=warn,librqbit_utp=warn")
+        })
     };
     let stderr = std::io::stderr.with_max_level(stderr_level);
     let (file, guard) = match std::fs::create_dir_all(log_dir) {

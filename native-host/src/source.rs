@@ -115,9 +115,9 @@ impl MagnetLink {
                     }
                 }
                 "x.pe" => {
-                    let peer: SocketAddr = value.parse().map_err(|_| {
-                        bad(&format!("peer hint x.pe={value:?} is not IP:PORT"))
-                    })?;
+                    let peer: SocketAddr = value
+                        .parse()
+                        .map_err(|_| bad(&format!("peer hint x.pe={value:?} is not IP:PORT")))?;
                     if peers.len() >= MAX_PEER_HINTS {
                         return Err(bad(&format!("more than {MAX_PEER_HINTS} x.pe peer hints")));
                     }
@@ -133,7 +133,9 @@ impl MagnetLink {
         let info_hash = match info_hash {
             Some(h) => h,
             None if saw_v2 => {
-                return Err(bad("only a BitTorrent v2 hash (btmh); v1 xt=urn:btih is needed"));
+                return Err(bad(
+                    "only a BitTorrent v2 hash (btmh); v1 xt=urn:btih is needed",
+                ));
             }
             None => return Err(bad("no xt=urn:btih")),
         };
@@ -183,7 +185,9 @@ impl TorrentSource {
             return Ok(Self::Magnet(MagnetLink::parse(arg)?));
         }
         if (arg.len() == 40 || arg.len() == 32) && arg.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Ok(Self::Magnet(MagnetLink::from_info_hash(InfoHash::parse(arg)?)));
+            return Ok(Self::Magnet(MagnetLink::from_info_hash(InfoHash::parse(
+                arg,
+            )?)));
         }
         if arg.starts_with("http://") || arg.starts_with("https://") {
             let url = url::Url::parse(arg).map_err(|e| Error::Fetch {
@@ -268,12 +272,27 @@ mod tests {
         let cases = [
             ("magnet:?dn=x", "no xt=urn:btih"),
             ("magnet:?xt=urn:btih:1234", "40 hex digits or 32 base32"),
-            ("magnet:?xt=urn:btih:zzz15763f722f23e98a29decdfae341b98d53056", "not 40 hex"),
+            (
+                "magnet:?xt=urn:btih:zzz15763f722f23e98a29decdfae341b98d53056",
+                "not 40 hex",
+            ),
             ("magnet:?xt=urn:btmh:1220abcd", "only a BitTorrent v2"),
-            (&format!("magnet:?xt=urn:btih:{HEX}&x.pe=example.com:1"), "is not IP:PORT"),
-            (&format!("magnet:?xt=urn:btih:{HEX}&tr=ftp://x/"), "not an http"),
+            (
+                &format!("magnet:?xt=urn:btih:{HEX}&x.pe=example.com:1"),
+                "is not IP:PORT",
+            ),
+            (
+                &format!("magnet:?xt=urn:btih:{HEX}&tr=ftp://x/"),
+                "not an http",
+            ),
             (&format!("magnet:?xt=urn:btih:{HEX}&tr=%%%"), "tracker"),
-            (&format!("magnet:?xt=urn:btih:{HEX}&dn={}", "a".repeat(MAX_MAGNET_LEN)), "longer than"),
+            (
+                &format!(
+                    "magnet:?xt=urn:btih:{HEX}&dn={}",
+                    "a".repeat(MAX_MAGNET_LEN)
+                ),
+                "longer than",
+            ),
         ];
         for (input, want) in cases {
             let err = MagnetLink::parse(input).unwrap_err().to_string();
@@ -284,7 +303,10 @@ mod tests {
 
     #[test]
     fn arguments_are_told_apart() {
-        assert!(matches!(TorrentSource::parse_arg(HEX).unwrap(), TorrentSource::Magnet(_)));
+        assert!(matches!(
+            TorrentSource::parse_arg(HEX).unwrap(),
+            TorrentSource::Magnet(_)
+        ));
         assert!(matches!(
             TorrentSource::parse_arg("https://example.org/a.torrent").unwrap(),
             TorrentSource::Url(_)

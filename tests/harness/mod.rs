@@ -37,7 +37,10 @@ pub fn require(tool: &str) {
         .arg("-version")
         .output()
         .is_ok_and(|o| o.status.success());
-    assert!(ok, "{tool} is needed by this test: apt-get install ffmpeg (see .ci/run)");
+    assert!(
+        ok,
+        "{tool} is needed by this test: apt-get install ffmpeg (see .ci/run)"
+    );
 }
 
 /// An H.264/AAC MP4 of `seconds` at about `kbps`, made once per test binary and cached in
@@ -58,15 +61,31 @@ pub fn video(seconds: u32, kbps: u32) -> PathBuf {
         .arg(format!("testsrc2=duration={seconds}:size=640x360:rate=25"))
         .args(["-f", "lavfi", "-i"])
         .arg(format!("sine=frequency=440:duration={seconds}"))
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ])
         .args(["-b:v", &format!("{kbps}k"), "-minrate", &format!("{kbps}k")])
-        .args(["-maxrate", &format!("{kbps}k"), "-bufsize", &format!("{}k", kbps / 2)])
+        .args([
+            "-maxrate",
+            &format!("{kbps}k"),
+            "-bufsize",
+            &format!("{}k", kbps / 2),
+        ])
         .args(["-x264-params", "nal-hrd=cbr", "-c:a", "aac", "-b:a", "64k"])
         .args(["-movflags", "+faststart"])
         .arg(&tmp)
         .status()
         .expect("run ffmpeg");
-    assert!(status.success(), "ffmpeg failed to generate {}", path.display());
+    assert!(
+        status.success(),
+        "ffmpeg failed to generate {}",
+        path.display()
+    );
     std::fs::rename(&tmp, &path).unwrap();
     path
 }
@@ -128,15 +147,22 @@ impl Rig {
         let server = StreamServer::start(engine.clone(), Some("127.0.0.1:0".parse().unwrap()))
             .await
             .expect("stream server");
-        Self { home, engine, server }
+        Self {
+            home,
+            engine,
+            server,
+        }
     }
 
     pub async fn add_magnet(&self, magnet: &str) -> Arc<Torrent> {
         let source = TorrentSource::Magnet(MagnetLink::parse(magnet).unwrap());
-        tokio::time::timeout(Duration::from_secs(30), self.engine.add(source, AddOptions::default()))
-            .await
-            .expect("add within 30 s")
-            .expect("add")
+        tokio::time::timeout(
+            Duration::from_secs(30),
+            self.engine.add(source, AddOptions::default()),
+        )
+        .await
+        .expect("add within 30 s")
+        .expect("add")
     }
 
     /// Publishes the torrent's selected file and returns its URL on loopback.
@@ -224,23 +250,46 @@ pub async fn stream_url(
 /// Duration of a media URL as ffprobe reads it over HTTP.
 pub async fn ffprobe_duration(url: &str) -> f64 {
     let url = url.to_string();
-    tokio::task::spawn_blocking(move || ffprobe_duration_blocking(&url)).await.unwrap()
+    tokio::task::spawn_blocking(move || ffprobe_duration_blocking(&url))
+        .await
+        .unwrap()
 }
 
 fn ffprobe_duration_blocking(url: &str) -> f64 {
     require("ffprobe");
     let out = Command::new("ffprobe")
-        .args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", url])
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+            url,
+        ])
         .output()
         .expect("run ffprobe");
-    assert!(out.status.success(), "ffprobe failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().parse().expect("duration")
+    assert!(
+        out.status.success(),
+        "ffprobe failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("duration")
 }
 
 /// SIGTERM, then the exit status within `timeout`.
-pub async fn terminate(child: &mut tokio::process::Child, timeout: Duration) -> std::process::ExitStatus {
+pub async fn terminate(
+    child: &mut tokio::process::Child,
+    timeout: Duration,
+) -> std::process::ExitStatus {
     let pid = child.id().expect("running") as i32;
-    let status = Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     tokio::time::timeout(timeout, child.wait())
         .await

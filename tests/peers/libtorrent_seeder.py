@@ -4,8 +4,8 @@
   libtorrent_seeder.py make FILE TORRENT_OUT TRACKER_URL
       writes a .torrent of FILE (v1+v2 hybrid, libtorrent's default) and prints its v1 info hash
   libtorrent_seeder.py seed TORRENT FILE LISTEN_IP
-      seeds FILE with DHT, LSD, UPnP and NAT-PMP off, prints `ready <port>`, and keeps seeding
-      until stdin closes (the test holds the pipe) or it is killed
+      seeds FILE with DHT, LSD, UPnP and NAT-PMP off; once the tracker has accepted an announce
+      prints `ready <port>`, then keeps seeding until stdin closes (the test holds the pipe)
 """
 import os
 import sys
@@ -34,16 +34,28 @@ def seed(torrent, path, listen_ip):
         "enable_upnp": False,
         "enable_natpmp": False,
         "allow_multiple_connections_per_ip": True,
-        "alert_mask": lt.alert.category_t.error_notification,
+        "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.tracker_notification,
     })
-    ses.add_torrent({
+    h = ses.add_torrent({
         "ti": lt.torrent_info(torrent),
         "save_path": os.path.dirname(os.path.abspath(path)),
         "flags": lt.torrent_flags.seed_mode,
     })
+    # The tracker may reject an announce that races its start-up; libtorrent would then wait
+    # minutes before retrying, so retry here until one is accepted.
     deadline = time.time() + 30
-    while not ses.listen_port() and time.time() < deadline:
-        time.sleep(0.05)
+    announced = False
+    while not announced:
+        if time.time() > deadline:
+            sys.exit("the tracker never accepted an announce")
+        if ses.wait_for_alert(500):
+            for a in ses.pop_alerts():
+                if isinstance(a, lt.tracker_reply_alert):
+                    announced = True
+                elif isinstance(a, lt.tracker_error_alert):
+                    print(a.message(), file=sys.stderr)
+        if not announced:
+            h.force_reannounce()
     print(f"ready {ses.listen_port()}", flush=True)
     sys.stdin.read()
 

@@ -58,7 +58,10 @@ pub async fn run(ctx: Ctx, args: DemoArgs) -> anyhow::Result<()> {
     )
     .await?;
     let out = playback.output.clone();
-    out.line(&format!("seeding {SAMPLE_NAME} from {} — magnet: {magnet}", seeder.addr));
+    out.line(&format!(
+        "seeding {SAMPLE_NAME} from {} — magnet: {magnet}",
+        seeder.addr
+    ));
     let url_after = started.elapsed();
 
     let check = verify(&playback.url).await;
@@ -86,7 +89,11 @@ async fn verify(url: &str) -> anyhow::Result<(Duration, Duration)> {
     let client = reqwest::Client::new();
     let start = Instant::now();
     let response = client.get(url).send().await.context("GET stream")?;
-    ensure!(response.status().is_success(), "stream answered {}", response.status());
+    ensure!(
+        response.status().is_success(),
+        "stream answered {}",
+        response.status()
+    );
     let mut body = Vec::with_capacity(SAMPLE.len());
     let mut first_byte = None;
     let mut chunks = response.bytes_stream();
@@ -100,7 +107,12 @@ async fn verify(url: &str) -> anyhow::Result<(Duration, Duration)> {
         body.extend_from_slice(&chunk);
     }
     let whole = start.elapsed();
-    ensure!(body == SAMPLE, "streamed bytes differ from the sample ({} of {} bytes)", body.len(), SAMPLE.len());
+    ensure!(
+        body == SAMPLE,
+        "streamed bytes differ from the sample ({} of {} bytes)",
+        body.len(),
+        SAMPLE.len()
+    );
 
     let (a, b) = (SAMPLE.len() / 2, SAMPLE.len() / 2 + 9999);
     let part = client
@@ -108,7 +120,14 @@ async fn verify(url: &str) -> anyhow::Result<(Duration, Duration)> {
         .header("Range", format!("bytes={a}-{b}"))
         .send()
         .await?;
-    ensure!(part.status() == 206, "Range request answered {}", part.status());
-    ensure!(part.bytes().await?[..] == SAMPLE[a..=b], "Range bytes differ from the sample");
+    ensure!(
+        part.status() == 206,
+        "Range request answered {}",
+        part.status()
+    );
+    ensure!(
+        part.bytes().await?[..] == SAMPLE[a..=b],
+        "Range bytes differ from the sample"
+    );
     Ok((first_byte.unwrap_or(whole), whole))
 }

@@ -35,7 +35,10 @@ impl Output {
 
     pub fn stream_url(&self, url: &str, name: &str, file: &str) {
         if self.json {
-            println!("{}", json!({"event": "stream", "url": url, "name": name, "file": file}));
+            println!(
+                "{}",
+                json!({"event": "stream", "url": url, "name": name, "file": file})
+            );
         } else {
             self.bar.suspend(|| println!("stream: {url}"));
         }
@@ -61,7 +64,12 @@ impl Output {
                 "fetching metadata for {}",
                 name.as_deref().unwrap_or(torrent)
             )),
-            TorrentEvent::Metadata { name, files, selected, .. } => {
+            TorrentEvent::Metadata {
+                name,
+                files,
+                selected,
+                ..
+            } => {
                 let file = files.iter().find(|f| f.index == *selected);
                 self.bar.set_message(format!("metadata: {name}"));
                 if let Some(f) = file {
@@ -80,7 +88,9 @@ impl Output {
                 ));
             }
             TorrentEvent::Completed { .. } => self.bar.suspend(|| eprintln!("download complete")),
-            TorrentEvent::Error { message, .. } => self.bar.suspend(|| eprintln!("error: {message}")),
+            TorrentEvent::Error { message, .. } => {
+                self.bar.suspend(|| eprintln!("error: {message}"))
+            }
             TorrentEvent::Removed { .. } => {}
         }
     }

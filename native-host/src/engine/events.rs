@@ -48,6 +48,8 @@ pub const MAX_FILES_IN_EVENT: usize = 200;
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct Progress {
     pub torrent: String,
+    /// librqbit's state: `initializing`, `live`, `paused` or `error`.
+    pub state: String,
     /// Verified bytes of the selected file(s).
     pub downloaded: u64,
     pub total: u64,

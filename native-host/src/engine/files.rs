@@ -16,7 +16,8 @@ pub enum FileChoice {
 impl std::str::FromStr for FileChoice {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        Ok(s.parse().map_or_else(|_| Self::Name(s.to_string()), Self::Index))
+        Ok(s.parse()
+            .map_or_else(|_| Self::Name(s.to_string()), Self::Index))
     }
 }
 
@@ -112,14 +113,22 @@ mod tests {
         assert_eq!(select(&f, Some(&"0".parse().unwrap())).unwrap(), 0);
         assert_eq!(select(&f, Some(&"sample.mkv".parse().unwrap())).unwrap(), 0);
         assert_eq!(select(&f, Some(&"soundtrack".parse().unwrap())).unwrap(), 3);
-        let err = select(&f, Some(&"9".parse().unwrap())).unwrap_err().to_string();
-        assert!(err.contains("no file matches \"9\"") && err.contains("[1] Show/episode.mkv"), "{err}");
+        let err = select(&f, Some(&"9".parse().unwrap()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no file matches \"9\"") && err.contains("[1] Show/episode.mkv"),
+            "{err}"
+        );
     }
 
     #[test]
     fn no_media_is_a_clear_error() {
         let f = entries([("a.txt".to_string(), 3)].into_iter());
         let err = select(&f, None).unwrap_err().to_string();
-        assert!(err.contains("no video or audio file") && err.contains("a.txt"), "{err}");
+        assert!(
+            err.contains("no video or audio file") && err.contains("a.txt"),
+            "{err}"
+        );
     }
 }

@@ -13,12 +13,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use librqbit::ManagedTorrent;
 use librqbit::api::TorrentIdOrHash;
 use librqbit::{
-    AddTorrent, AddTorrentOptions, AddTorrentResponse, Api, ListenerMode, ListenerOptions,
-    Session, SessionOptions,
+    AddTorrent, AddTorrentOptions, AddTorrentResponse, Api, ListenerMode, ListenerOptions, Session,
+    SessionOptions,
 };
-use librqbit::ManagedTorrent;
 use tokio::io::AsyncSeekExt;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
@@ -158,7 +158,11 @@ impl TorrentEngine {
 
     /// Adds a torrent, waits for its metadata (bounded by `metadata_timeout_secs`), picks the
     /// file to play and starts downloading only that file.
-    pub async fn add(self: &Arc<Self>, source: TorrentSource, opts: AddOptions) -> Result<Arc<Torrent>> {
+    pub async fn add(
+        self: &Arc<Self>,
+        source: TorrentSource,
+        opts: AddOptions,
+    ) -> Result<Arc<Torrent>> {
         let result = self.add_inner(source, opts).await;
         if let Err(e) = &result {
             self.publish(TorrentEvent::Error {
@@ -169,7 +173,11 @@ impl TorrentEngine {
         result
     }
 
-    async fn add_inner(self: &Arc<Self>, source: TorrentSource, opts: AddOptions) -> Result<Arc<Torrent>> {
+    async fn add_inner(
+        self: &Arc<Self>,
+        source: TorrentSource,
+        opts: AddOptions,
+    ) -> Result<Arc<Torrent>> {
         let mut peers = opts.peers.clone();
         let (listing, magnet_name) = match source {
             TorrentSource::Magnet(magnet) => {
@@ -193,12 +201,12 @@ impl TorrentEngine {
         if let Some(t) = self.torrent(&info_hash) {
             return Ok(t);
         }
-        let files = files::entries(listing.info.iter_file_details().map(|fd| {
-            (
-                fd.filename.to_vec().join("/"),
-                fd.len,
-            )
-        }));
+        let files = files::entries(
+            listing
+                .info
+                .iter_file_details()
+                .map(|fd| (fd.filename.to_vec().join("/"), fd.len)),
+        );
         let name = listing
             .info
             .name()
@@ -251,7 +259,11 @@ impl TorrentEngine {
         Ok(torrent)
     }
 
-    async fn resolve_magnet(&self, magnet: &MagnetLink, peers: &[SocketAddr]) -> Result<librqbit::ListOnlyResponse> {
+    async fn resolve_magnet(
+        &self,
+        magnet: &MagnetLink,
+        peers: &[SocketAddr],
+    ) -> Result<librqbit::ListOnlyResponse> {
         let secs = self.config.metadata_timeout_secs;
         let add = self.session.add_torrent(
             AddTorrent::Url(magnet.to_librqbit().into()),
@@ -302,19 +314,28 @@ impl TorrentEngine {
 
     /// Opens the file for reading at `start`. Reads wait for missing pieces; librqbit fetches
     /// pieces from the read position first.
-    pub async fn open_stream(&self, info_hash: &InfoHash, file_index: usize, start: u64) -> Result<TrackedStream> {
+    pub async fn open_stream(
+        &self,
+        info_hash: &InfoHash,
+        file_index: usize,
+        start: u64,
+    ) -> Result<TrackedStream> {
         let torrent = self.get(info_hash)?;
-        let file = torrent.files.get(file_index).ok_or_else(|| Error::NoSuchFile {
-            wanted: file_index.to_string(),
-            available: format!("{} files", torrent.files.len()),
-        })?;
+        let file = torrent
+            .files
+            .get(file_index)
+            .ok_or_else(|| Error::NoSuchFile {
+                wanted: file_index.to_string(),
+                available: format!("{} files", torrent.files.len()),
+            })?;
         let inner = torrent
             .handle
             .clone()
             .stream(file_index)
             .await
             .map_err(Error::Engine)?;
-        let mut stream = TrackedStream::new(Box::pin(inner), &torrent.streams, file_index, file.length);
+        let mut stream =
+            TrackedStream::new(Box::pin(inner), &torrent.streams, file_index, file.length);
         if start > 0 {
             stream.seek(std::io::SeekFrom::Start(start)).await?;
         }
@@ -328,12 +349,18 @@ impl TorrentEngine {
 
     pub async fn pause(&self, info_hash: &InfoHash) -> Result<()> {
         let torrent = self.get(info_hash)?;
-        self.session.pause(&torrent.handle).await.map_err(Error::Engine)
+        self.session
+            .pause(&torrent.handle)
+            .await
+            .map_err(Error::Engine)
     }
 
     pub async fn resume(&self, info_hash: &InfoHash) -> Result<()> {
         let torrent = self.get(info_hash)?;
-        self.session.unpause(&torrent.handle).await.map_err(Error::Engine)
+        self.session
+            .unpause(&torrent.handle)
+            .await
+            .map_err(Error::Engine)
     }
 
     pub async fn remove(&self, info_hash: &InfoHash, delete_files: bool) -> Result<()> {

@@ -71,6 +71,7 @@ pub(super) fn snapshot(
     let (file_index, position) = torrent.streams.playhead().unwrap_or((torrent.selected, 0));
     Progress {
         torrent: torrent.info_hash.to_hex(),
+        state: state_name(stats.state).to_string(),
         downloaded: stats.progress_bytes,
         total: stats.total_bytes,
         uploaded: stats.uploaded_bytes,
@@ -83,13 +84,33 @@ pub(super) fn snapshot(
     }
 }
 
+/// librqbit's state, with "paused while still checking files" reported as paused.
+fn state_name(state: librqbit::TorrentStatsState) -> &'static str {
+    use librqbit::TorrentStatsState as S;
+    match state {
+        S::Initializing { paused: true } | S::Paused => "paused",
+        S::Initializing { paused: false } => "initializing",
+        S::Live => "live",
+        S::Error => "error",
+    }
+}
+
 /// Verified bytes available contiguously from `position` in file `file_index`.
-fn buffered_ahead(engine: &TorrentEngine, torrent: &Torrent, file_index: usize, position: u64) -> u64 {
+fn buffered_ahead(
+    engine: &TorrentEngine,
+    torrent: &Torrent,
+    file_index: usize,
+    position: u64,
+) -> u64 {
     let Some((offset, len, piece_len)) = torrent
         .handle
         .with_metadata(|m| {
             m.file_infos.get(file_index).map(|f| {
-                (f.offset_in_torrent, f.len, m.info.lengths().default_piece_length() as u64)
+                (
+                    f.offset_in_torrent,
+                    f.len,
+                    m.info.lengths().default_piece_length() as u64,
+                )
             })
         })
         .ok()
@@ -108,7 +129,13 @@ fn buffered_ahead(engine: &TorrentEngine, torrent: &Torrent, file_index: usize, 
 
 /// `haves` is an MSB-first piece bitfield over the whole torrent; the file spans
 /// `[offset, offset + len)` of the torrent's bytes.
-pub(crate) fn contiguous_from(haves: &[u8], piece_len: u64, offset: u64, len: u64, position: u64) -> u64 {
+pub(crate) fn contiguous_from(
+    haves: &[u8],
+    piece_len: u64,
+    offset: u64,
+    len: u64,
+    position: u64,
+) -> u64 {
     if position >= len || piece_len == 0 {
         return 0;
     }

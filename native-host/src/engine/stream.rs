@@ -86,7 +86,12 @@ pub struct TrackedStream {
 }
 
 impl TrackedStream {
-    pub(crate) fn new(inner: BoxedFileStream, set: &StreamSet, file_index: usize, len: u64) -> Self {
+    pub(crate) fn new(
+        inner: BoxedFileStream,
+        set: &StreamSet,
+        file_index: usize,
+        len: u64,
+    ) -> Self {
         Self {
             inner,
             cursor: set.register(file_index),

@@ -31,8 +31,12 @@ pub(super) async fn serve(
     };
     let (status, first, len) = match range::parse(range_header, target.len) {
         Ok(RangeRequest::Full) => (StatusCode::OK, 0, target.len),
-        Ok(RangeRequest::Partial { first, last }) => (StatusCode::PARTIAL_CONTENT, first, last - first + 1),
-        Err(e @ RangeError::Malformed { .. }) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+        Ok(RangeRequest::Partial { first, last }) => {
+            (StatusCode::PARTIAL_CONTENT, first, last - first + 1)
+        }
+        Err(e @ RangeError::Malformed { .. }) => {
+            return error(StatusCode::BAD_REQUEST, e.to_string());
+        }
         Err(e) => {
             let mut r = error(StatusCode::RANGE_NOT_SATISFIABLE, e.to_string());
             r.headers_mut().insert(
@@ -62,20 +66,31 @@ pub(super) async fn serve(
     };
     *response.status_mut() = status;
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(target.content_type));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(target.content_type),
+    );
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     if status == StatusCode::PARTIAL_CONTENT {
         let range = format!("bytes {first}-{}/{}", first + len - 1, target.len);
-        h.insert(header::CONTENT_RANGE, HeaderValue::from_str(&range).expect("ascii"));
+        h.insert(
+            header::CONTENT_RANGE,
+            HeaderValue::from_str(&range).expect("ascii"),
+        );
     }
     response
 }
 
 fn error(status: StatusCode, message: String) -> Response {
     let mut r = (status, format!("{message}\n")).into_response();
-    r.headers_mut()
-        .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    r.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     r
 }

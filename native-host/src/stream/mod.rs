@@ -47,8 +47,22 @@ pub struct StreamServer {
 
 /// Characters escaped in the file-name segment of a stream URL.
 const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ').add(b'"').add(b'#').add(b'%').add(b'/').add(b'<').add(b'>').add(b'?')
-    .add(b'[').add(b'\\').add(b']').add(b'^').add(b'`').add(b'{').add(b'|').add(b'}');
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
 
 impl StreamServer {
     /// Binds the listener (`0.0.0.0:<stream_port>` unless `bind` says otherwise).
@@ -90,7 +104,12 @@ impl StreamServer {
     /// Makes a file of `torrent` reachable and returns its path (`/s/<token>/<name>`).
     pub fn publish(&self, torrent: &Torrent, file_index: usize) -> String {
         let file = &torrent.files[file_index];
-        let file_name = file.path.rsplit('/').next().unwrap_or(&file.path).to_string();
+        let file_name = file
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or(&file.path)
+            .to_string();
         let token = format!("{:032x}", rand::random::<u128>());
         let path = format!("/s/{token}/{}", utf8_percent_encode(&file_name, SEGMENT));
         let target = StreamTarget {
@@ -161,7 +180,10 @@ mod tests {
     #[test]
     fn advertised_host_prefers_override_then_route() {
         assert_eq!(advertised_host(Some("tv.lan"), None), "tv.lan");
-        assert_eq!(advertised_host(None, Some(Ipv4Addr::LOCALHOST.into())), "127.0.0.1");
+        assert_eq!(
+            advertised_host(None, Some(Ipv4Addr::LOCALHOST.into())),
+            "127.0.0.1"
+        );
         assert_eq!(advertised_host(None, None), "127.0.0.1");
     }
 }

@@ -29,7 +29,10 @@ pub fn parse(header: Option<&str>, len: u64) -> Result<RangeRequest, RangeError>
     let parsed = http_range_header::parse_range_header(header.trim()).map_err(|e| {
         RangeError::Malformed {
             header: header.chars().take(100).collect(),
-            reason: e.to_string().trim_start_matches("RangeUnsatisfiable: ").to_string(),
+            reason: e
+                .to_string()
+                .trim_start_matches("RangeUnsatisfiable: ")
+                .to_string(),
         }
     })?;
     let [range] = parsed.ranges.as_slice() else {
@@ -72,21 +75,47 @@ mod tests {
         assert_eq!(parse(Some("bytes=0-9"), 100), p(0, 9));
         assert_eq!(parse(Some("bytes=90-"), 100), p(90, 99));
         assert_eq!(parse(Some("bytes=-10"), 100), p(90, 99));
-        assert_eq!(parse(Some("bytes=-1000"), 100), p(0, 99), "suffix longer than file");
+        assert_eq!(
+            parse(Some("bytes=-1000"), 100),
+            p(0, 99),
+            "suffix longer than file"
+        );
         assert_eq!(parse(Some("bytes=50-1000"), 100), p(50, 99), "end clamped");
         assert_eq!(parse(Some("bytes=99-99"), 100), p(99, 99));
     }
 
     #[test]
     fn unsatisfiable_and_bad_ranges() {
-        assert_eq!(parse(Some("bytes=100-"), 100), Err(RangeError::Unsatisfiable { len: 100 }));
-        assert_eq!(parse(Some("bytes=200-300"), 100), Err(RangeError::Unsatisfiable { len: 100 }));
-        assert_eq!(parse(Some("bytes=0-"), 0), Err(RangeError::Unsatisfiable { len: 0 }));
+        assert_eq!(
+            parse(Some("bytes=100-"), 100),
+            Err(RangeError::Unsatisfiable { len: 100 })
+        );
+        assert_eq!(
+            parse(Some("bytes=200-300"), 100),
+            Err(RangeError::Unsatisfiable { len: 100 })
+        );
+        assert_eq!(
+            parse(Some("bytes=0-"), 0),
+            Err(RangeError::Unsatisfiable { len: 0 })
+        );
         assert_eq!(parse(Some("bytes=0-1,5-6"), 100), Err(RangeError::Multiple));
-        for bad in ["bytes=a-b", "items=0-1", "bytes=", "bytes=5-1", "bytes=--1", "0-1"] {
+        for bad in [
+            "bytes=a-b",
+            "items=0-1",
+            "bytes=",
+            "bytes=5-1",
+            "bytes=--1",
+            "0-1",
+        ] {
             let err = parse(Some(bad), 100).unwrap_err();
-            assert!(matches!(err, RangeError::Malformed { .. }), "{bad}: {err:?}");
-            assert!(err.to_string().starts_with("malformed Range header"), "{bad}: {err}");
+            assert!(
+                matches!(err, RangeError::Malformed { .. }),
+                "{bad}: {err:?}"
+            );
+            assert!(
+                err.to_string().starts_with("malformed Range header"),
+                "{bad}: {err}"
+            );
         }
     }
 }
