@@ -117,6 +117,7 @@ async fn magnet_with_peer_hint_streams_exact_bytes_for_every_range_form() {
             TorrentEvent::Completed { .. } => "completed",
             TorrentEvent::Error { .. } => "error",
             TorrentEvent::Removed { .. } => "removed",
+            TorrentEvent::Cast(_) => "cast",
         });
     }
     assert_eq!(&seen[..2], ["added", "metadata"], "{seen:?}");

@@ -28,6 +28,23 @@ pub struct Config {
     pub stream_port: u16,
     /// How long a magnet link may take to produce its metadata.
     pub metadata_timeout_secs: u64,
+    /// The device `play` casts to when none is named: a name, an id or `HOST[:PORT]`.
+    pub default_device: Option<String>,
+    /// Devices mDNS cannot see (other VLANs, VPNs).
+    pub devices: Vec<ManualDevice>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ManualDevice {
+    pub name: String,
+    pub host: String,
+    #[serde(default = "default_cast_port")]
+    pub port: u16,
+}
+
+fn default_cast_port() -> u16 {
+    crate::cast::DEFAULT_PORT
 }
 
 impl Default for Config {
@@ -43,6 +60,8 @@ impl Default for Config {
             stream_host: None,
             stream_port: 0,
             metadata_timeout_secs: 60,
+            default_device: None,
+            devices: Vec::new(),
         }
     }
 }
@@ -124,6 +143,14 @@ mod tests {
         assert!(!c.dht);
         assert_eq!(c.listen_port, 6881);
         assert_eq!(c.trackers, vec!["udp://t:1".to_string()]);
+    }
+
+    #[test]
+    fn manual_devices_parse_with_a_default_port() {
+        let c = Config::parse("default_device = \"tv\"\n[[devices]]\nname = \"tv\"\nhost = \"10.1.2.3\"\n").unwrap();
+        assert_eq!(c.devices[0].port, 8009);
+        let err = Config::parse("[[devices]]\nname = \"tv\"\nhots = \"x\"\n").unwrap_err();
+        assert!(err.contains("hots"), "{err}");
     }
 
     #[test]

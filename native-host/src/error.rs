@@ -44,6 +44,15 @@ pub enum Error {
     #[error("the torrent has no video or audio file; it has: {0}")]
     NoMediaFile(String),
 
+    #[error("no Cast device named {wanted:?}; {found}")]
+    UnknownDevice { wanted: String, found: String },
+
+    #[error("cast: {0}")]
+    Cast(String),
+
+    #[error("device discovery failed: {0}")]
+    Discovery(String),
+
     #[error("unknown torrent {0}")]
     UnknownTorrent(String),
 

@@ -54,6 +54,7 @@ pub async fn run(ctx: Ctx, args: DemoArgs) -> anyhow::Result<()> {
         &ctx.paths,
         TorrentSource::Magnet(MagnetLink::parse(&magnet)?),
         AddOptions::default(),
+        None,
         args.json,
     )
     .await?;

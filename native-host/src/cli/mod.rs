@@ -1,6 +1,8 @@
 //! Command-line interface definitions and dispatch.
 
+mod cast;
 mod demo;
+mod devices;
 mod output;
 mod play;
 
@@ -42,6 +44,18 @@ enum Command {
     /// Check your setup offline: seed a bundled sample video from a local seeder and play it
     /// through the real path (magnet → engine → HTTP stream), then verify the streamed bytes.
     Demo(DemoArgs),
+    /// List the Cast devices on this network (mDNS) and the ones in config.toml.
+    Devices(DevicesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DevicesArgs {
+    /// One JSON array on stdout.
+    #[arg(long)]
+    json: bool,
+    /// How long to listen for devices.
+    #[arg(long, default_value_t = 3.0, value_name = "SECS")]
+    timeout: f64,
 }
 
 #[derive(Debug, Args)]
@@ -49,8 +63,12 @@ pub struct PlayArgs {
     /// Magnet link, info hash, .torrent URL or .torrent path.
     source: String,
     /// Only serve the stream; do not cast to a device.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "device")]
     no_cast: bool,
+    /// The Cast device: its name or id (as `magnetcast devices` shows) or HOST[:PORT].
+    /// Default: `default_device` from config.toml, else the only device found.
+    #[arg(long, value_name = "NAME|ID|HOST[:PORT]")]
+    device: Option<String>,
     /// The file to play, by index or (part of) its name. Default: the largest video.
     #[arg(long, value_name = "INDEX|NAME")]
     file: Option<FileChoice>,
@@ -78,6 +96,7 @@ pub struct Ctx {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    magnetcast::cast::install_default_provider();
     let paths = Paths::resolve(cli.home.as_deref())?;
     let level = match cli.verbose {
         0 => tracing::Level::WARN,
@@ -90,5 +109,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Play(args) => play::run(ctx, args).await,
         Command::Demo(args) => demo::run(ctx, args).await,
+        Command::Devices(args) => devices::run(ctx, args).await,
     }
 }

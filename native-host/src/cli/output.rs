@@ -1,16 +1,20 @@
 //! What `play` shows: a progress bar on a terminal, or JSON lines for scripts (`--json`).
 //! The stream URL always goes to stdout so it can be piped; the bar draws on stderr.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{HumanBytes, ProgressBar, ProgressStyle};
 use magnetcast::TorrentEvent;
+use magnetcast::cast::{CastStatus, Link};
 use serde_json::json;
 use tokio::sync::broadcast;
 
 pub struct Output {
     json: bool,
     bar: ProgressBar,
+    /// The TV's state, shown beside the download progress.
+    tv: Mutex<String>,
 }
 
 impl Output {
@@ -30,7 +34,11 @@ impl Output {
             bar.enable_steady_tick(Duration::from_millis(200));
             bar
         };
-        Self { json, bar }
+        Self {
+            json,
+            bar,
+            tv: Mutex::default(),
+        }
     }
 
     pub fn stream_url(&self, url: &str, name: &str, file: &str) {
@@ -80,11 +88,12 @@ impl Output {
                 self.bar.set_length(p.total);
                 self.bar.set_position(p.downloaded);
                 self.bar.set_message(format!(
-                    "↓ {}/s ↑ {}/s · {} peers · {} buffered",
+                    "↓ {}/s ↑ {}/s · {} peers · {} buffered{}",
                     HumanBytes(p.down_bps),
                     HumanBytes(p.up_bps),
                     p.peers,
-                    HumanBytes(p.buffered_ahead)
+                    HumanBytes(p.buffered_ahead),
+                    self.tv.lock().unwrap()
                 ));
             }
             TorrentEvent::Completed { .. } => self.bar.suspend(|| eprintln!("download complete")),
@@ -92,6 +101,13 @@ impl Output {
                 self.bar.suspend(|| eprintln!("error: {message}"))
             }
             TorrentEvent::Removed { .. } => {}
+            TorrentEvent::Cast(s) => {
+                let was = std::mem::replace(&mut *self.tv.lock().unwrap(), tv_summary(s));
+                if s.link != Link::Connected || was.is_empty() {
+                    let reason = s.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+                    self.bar.suspend(|| eprintln!("{}: {:?}{reason}", s.device, s.link));
+                }
+            }
         }
     }
 
@@ -109,4 +125,25 @@ impl Output {
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }
+}
+
+/// ` · TV PLAYING 0:42/2:00 vol 50%`
+fn tv_summary(s: &CastStatus) -> String {
+    let clock = |t: f64| format!("{}:{:02}", (t as u64) / 60, (t as u64) % 60);
+    let mut out = format!(" · TV {}", s.player_state.as_deref().unwrap_or(match s.link {
+        Link::Connected => "connected",
+        Link::Connecting => "connecting",
+        Link::Reconnecting => "reconnecting",
+        Link::Closed => "closed",
+    }));
+    if let Some(p) = s.position {
+        out.push_str(&format!(" {}", clock(p)));
+        if let Some(d) = s.duration {
+            out.push_str(&format!("/{}", clock(d)));
+        }
+    }
+    if let Some(v) = s.volume {
+        out.push_str(&format!(" vol {:.0}%", v * 100.0));
+    }
+    out
 }

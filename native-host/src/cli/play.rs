@@ -1,18 +1,21 @@
 //! `magnetcast play`: engine + stream server + one torrent, until Ctrl-C / SIGTERM.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use magnetcast::engine::AddOptions;
+use magnetcast::cast::LoadRequest;
+use magnetcast::engine::{AddOptions, Torrent};
 use magnetcast::{Config, Paths, StreamServer, TorrentEngine, TorrentSource};
 
 use super::output::Output;
-use super::{Ctx, PlayArgs};
+use super::{Ctx, PlayArgs, cast};
 
 /// A torrent being served: what `play` and `demo` share.
 pub struct Playback {
     pub engine: Arc<TorrentEngine>,
     pub server: StreamServer,
+    pub torrent: Arc<Torrent>,
     pub url: String,
     pub output: Arc<Output>,
     printer: tokio::task::JoinHandle<()>,
@@ -24,6 +27,7 @@ impl Playback {
         paths: &Paths,
         source: TorrentSource,
         add: AddOptions,
+        target: Option<IpAddr>,
         json: bool,
     ) -> anyhow::Result<Self> {
         let engine = TorrentEngine::new(config, paths)
@@ -53,15 +57,27 @@ impl Playback {
         };
         // Reads wait for pieces, so the URL is servable the moment the torrent is added.
         let path = server.publish(&torrent, torrent.selected);
-        let url = server.url(&path, None);
+        let url = server.url(&path, target);
         output.stream_url(&url, &torrent.name, &torrent.selected_file().path);
         Ok(Self {
             engine,
             server,
+            torrent,
             url,
             output,
             printer,
         })
+    }
+
+    /// What a Cast device needs to play the stream.
+    pub fn load_request(&self) -> LoadRequest {
+        let file = self.torrent.selected_file();
+        LoadRequest {
+            url: self.url.clone(),
+            content_type: magnetcast::media::content_type(std::path::Path::new(&file.path)).to_string(),
+            title: self.torrent.name.clone(),
+            duration: None,
+        }
     }
 
     pub async fn stop(self) {
@@ -78,13 +94,32 @@ pub async fn run(ctx: Ctx, args: PlayArgs) -> anyhow::Result<()> {
         file: args.file,
         peers: args.peers,
     };
-    let playback = Playback::start(ctx.config, &ctx.paths, source, add, args.json).await?;
-    if !args.no_cast {
-        playback
-            .output
-            .line("no Cast device support in this build yet: open the stream URL in a player");
-    }
+    // Choose the device first: a wrong name should fail before any download starts.
+    let device = match args.no_cast {
+        true => Err("--no-cast: streaming only".to_string()),
+        false => cast::choose(&ctx.config, args.device.as_deref()).await?,
+    };
+    let target = device.as_ref().ok().map(|d| d.addr.ip());
+    let playback = Playback::start(ctx.config, &ctx.paths, source, add, target, args.json).await?;
+    let session = match device {
+        Ok(device) => match cast::start(&playback.engine, device, playback.load_request()).await {
+            Ok(session) => Some(session),
+            Err(e) => {
+                playback.stop().await;
+                return Err(e);
+            }
+        },
+        Err(why) => {
+            if !args.no_cast {
+                playback.output.line(&why);
+            }
+            None
+        }
+    };
     shutdown_signal().await;
+    if let Some(session) = session {
+        cast::stop(session).await;
+    }
     playback.stop().await;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::cast::CastStatus;
 use crate::media::MediaKind;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -40,6 +41,8 @@ pub enum TorrentEvent {
         torrent: String,
         files_deleted: bool,
     },
+    /// A Cast device's link, player state, position or volume changed.
+    Cast(CastStatus),
 }
 
 /// Keeps one Metadata event well under the 1 MiB native-messaging limit.
