@@ -147,7 +147,10 @@ mod tests {
 
     #[test]
     fn manual_devices_parse_with_a_default_port() {
-        let c = Config::parse("default_device = \"tv\"\n[[devices]]\nname = \"tv\"\nhost = \"10.1.2.3\"\n").unwrap();
+        let c = Config::parse(
+            "default_device = \"tv\"\n[[devices]]\nname = \"tv\"\nhost = \"10.1.2.3\"\n",
+        )
+        .unwrap();
         assert_eq!(c.devices[0].port, 8009);
         let err = Config::parse("[[devices]]\nname = \"tv\"\nhots = \"x\"\n").unwrap_err();
         assert!(err.contains("hots"), "{err}");

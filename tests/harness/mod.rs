@@ -296,3 +296,87 @@ pub async fn terminate(
         .expect("exit after SIGTERM in time")
         .unwrap()
 }
+
+/// The test Cast receiver (`tests/receiver/cast_receiver.py`): CASTV2 over TLS, fetches what it
+/// is told to play and reports every step as a JSON line.
+pub struct Receiver {
+    pub child: tokio::process::Child,
+    pub port: u16,
+    pub record: tempfile::TempDir,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    /// Everything read so far, for assertions on what came before.
+    pub seen: Vec<serde_json::Value>,
+}
+
+impl Receiver {
+    pub async fn start(extra: &[&str]) -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let record = tempfile::tempdir().unwrap();
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/receiver/cast_receiver.py");
+        let mut child = tokio::process::Command::new("/usr/bin/python3")
+            .arg(script)
+            .args(["--bind", "127.0.0.1", "--record"])
+            .arg(record.path())
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the test receiver (python3, openssl)");
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let port = next_json(&mut lines, Duration::from_secs(20), |v| {
+            (v["event"] == "listening").then(|| v["port"].as_u64().unwrap() as u16)
+        })
+        .await;
+        Self {
+            child,
+            port,
+            record,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Reads the receiver's report until `pick` matches.
+    pub async fn wait<T>(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        mut pick: impl FnMut(&serde_json::Value) -> Option<T>,
+    ) -> T {
+        let seen = &mut self.seen;
+        let lines = &mut self.lines;
+        tokio::time::timeout(timeout, async {
+            loop {
+                let line = lines.next_line().await.unwrap().expect("receiver exited");
+                let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+                let hit = pick(&v);
+                seen.push(v);
+                if let Some(t) = hit {
+                    return t;
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("receiver: timed out after {timeout:?} waiting for {what}"))
+    }
+
+    /// Waits until fetch `index` is complete and returns (offset, bytes).
+    pub async fn fetched(&mut self, index: u64, timeout: Duration) -> (u64, Vec<u8>) {
+        let (offset, path) = self
+            .wait(&format!("fetch {index} to finish"), timeout, |v| {
+                (v["event"] == "fetched" && v["index"] == index && v["done"] == true).then(|| {
+                    (
+                        v["offset"].as_u64().unwrap(),
+                        v["path"].as_str().unwrap().to_string(),
+                    )
+                })
+            })
+            .await;
+        (offset, std::fs::read(path).unwrap())
+    }
+}

@@ -41,16 +41,25 @@ pub struct DeviceSession {
 impl DeviceSession {
     /// Connects (so that a wrong address or a refused port is an error right here, not a
     /// reconnect loop) and starts the device's thread.
-    pub async fn connect(device: Device, events: broadcast::Sender<TorrentEvent>) -> crate::Result<Arc<Self>> {
+    pub async fn connect(
+        device: Device,
+        events: broadcast::Sender<TorrentEvent>,
+    ) -> crate::Result<Arc<Self>> {
         let addr = device.addr;
         let stream = tokio::task::spawn_blocking(move || tls::connect(addr, POLL))
             .await
             .map_err(|e| crate::Error::Cast(e.to_string()))?
-            .map_err(|e| crate::Error::Cast(format!("cannot connect to {} at {addr}: {e}", device.name)))?;
+            .map_err(|e| {
+                crate::Error::Cast(format!("cannot connect to {} at {addr}: {e}", device.name))
+            })?;
         Ok(Self::start(device, events, Some(stream)))
     }
 
-    fn start(device: Device, events: broadcast::Sender<TorrentEvent>, first: Option<CastStream>) -> Arc<Self> {
+    fn start(
+        device: Device,
+        events: broadcast::Sender<TorrentEvent>,
+        first: Option<CastStream>,
+    ) -> Arc<Self> {
         let (tx, rx) = mpsc::channel();
         let status = Arc::new(Mutex::new(CastStatus::new(&device.name)));
         let worker = Worker {
@@ -163,9 +172,10 @@ impl Worker {
                     }
                     Ok(Msg::Command(CastCommand::Load(req))) => self.wanted = Some(req),
                     Ok(Msg::Command(CastCommand::Stop)) => self.wanted = None,
-                    Ok(Msg::Command(other)) => {
-                        self.error(format!("{}: not connected, {other:?} dropped", self.device.name))
-                    }
+                    Ok(Msg::Command(other)) => self.error(format!(
+                        "{}: not connected, {other:?} dropped",
+                        self.device.name
+                    )),
                     Err(RecvTimeoutError::Timeout) => break,
                 }
             }
@@ -206,7 +216,11 @@ impl Worker {
                 pinged_at = Instant::now();
             }
             if self.seen_at.elapsed() >= SILENCE_LIMIT {
-                return Err(format!("{} stopped answering for {} s", self.device.name, SILENCE_LIMIT.as_secs()));
+                return Err(format!(
+                    "{} stopped answering for {} s",
+                    self.device.name,
+                    SILENCE_LIMIT.as_secs()
+                ));
             }
             match mm.receive() {
                 Ok(message) => {
@@ -233,21 +247,49 @@ impl Worker {
                 self.wanted = Some(req);
                 self.loaded = false;
                 match self.app.clone() {
-                    Some(app) if app.app_id == m::DEFAULT_MEDIA_RECEIVER => self.send_load(mm, &app)?,
-                    _ => send(mm, m::NS_RECEIVER, m::RECEIVER_ID, m::launch(id, m::DEFAULT_MEDIA_RECEIVER))?,
+                    Some(app) if app.app_id == m::DEFAULT_MEDIA_RECEIVER => {
+                        self.send_load(mm, &app)?
+                    }
+                    _ => send(
+                        mm,
+                        m::NS_RECEIVER,
+                        m::RECEIVER_ID,
+                        m::launch(id, m::DEFAULT_MEDIA_RECEIVER),
+                    )?,
                 }
             }
-            CastCommand::Volume(level) => send(mm, m::NS_RECEIVER, m::RECEIVER_ID, m::set_volume(id, Some(level), None))?,
-            CastCommand::Mute(muted) => send(mm, m::NS_RECEIVER, m::RECEIVER_ID, m::set_volume(id, None, Some(muted)))?,
+            CastCommand::Volume(level) => send(
+                mm,
+                m::NS_RECEIVER,
+                m::RECEIVER_ID,
+                m::set_volume(id, Some(level), None),
+            )?,
+            CastCommand::Mute(muted) => send(
+                mm,
+                m::NS_RECEIVER,
+                m::RECEIVER_ID,
+                m::set_volume(id, None, Some(muted)),
+            )?,
             CastCommand::Stop => {
                 self.wanted = None;
                 if let Some(app) = self.app.clone() {
-                    send(mm, m::NS_RECEIVER, m::RECEIVER_ID, m::stop_app(id, &app.session_id))?;
+                    send(
+                        mm,
+                        m::NS_RECEIVER,
+                        m::RECEIVER_ID,
+                        m::stop_app(id, &app.session_id),
+                    )?;
                 }
             }
-            CastCommand::Play | CastCommand::Pause | CastCommand::Seek(_) | CastCommand::SeekBy(_) => {
+            CastCommand::Play
+            | CastCommand::Pause
+            | CastCommand::Seek(_)
+            | CastCommand::SeekBy(_) => {
                 let (Some(app), Some((media, at))) = (self.app.clone(), self.media.clone()) else {
-                    self.error(format!("{}: nothing is playing, {command:?} ignored", self.device.name));
+                    self.error(format!(
+                        "{}: nothing is playing, {command:?} ignored",
+                        self.device.name
+                    ));
                     return Ok(());
                 };
                 let payload = match command {
@@ -255,7 +297,11 @@ impl Worker {
                     CastCommand::Pause => m::media_command("PAUSE", id, media.media_session_id),
                     CastCommand::Seek(t) => m::seek(id, media.media_session_id, t),
                     CastCommand::SeekBy(d) => {
-                        let moving = if media.player_state == "PLAYING" { at.elapsed().as_secs_f64() } else { 0.0 };
+                        let moving = if media.player_state == "PLAYING" {
+                            at.elapsed().as_secs_f64()
+                        } else {
+                            0.0
+                        };
                         let now = media.current_time.unwrap_or(0.0) + moving;
                         let mut target = (now + d).max(0.0);
                         if let Some(len) = media.media.as_ref().and_then(|i| i.duration) {
@@ -272,16 +318,25 @@ impl Worker {
     }
 
     fn send_load(&mut self, mm: &Manager, app: &Application) -> Result<(), String> {
-        let Some(req) = self.wanted.clone() else { return Ok(()) };
+        let Some(req) = self.wanted.clone() else {
+            return Ok(());
+        };
         let id = self.next_id();
-        send(mm, m::NS_MEDIA, &app.transport_id, m::load(id, &app.session_id, &req))?;
+        send(
+            mm,
+            m::NS_MEDIA,
+            &app.transport_id,
+            m::load(id, &app.session_id, &req),
+        )?;
         self.loaded = true;
         info!(device = %self.device.name, url = %req.url, "LOAD sent");
         Ok(())
     }
 
     fn handle(&mut self, mm: &Manager, message: CastMessage) -> Result<(), String> {
-        let CastMessagePayload::String(payload) = &message.payload else { return Ok(()) };
+        let CastMessagePayload::String(payload) = &message.payload else {
+            return Ok(());
+        };
         let Some(incoming) = m::parse(payload) else {
             debug!(device = %self.device.name, %payload, "unparsable cast payload");
             return Ok(());
@@ -289,9 +344,11 @@ impl Worker {
         match (message.namespace.as_str(), incoming.kind.as_str()) {
             (m::NS_HEARTBEAT, "PING") => send(mm, m::NS_HEARTBEAT, &message.source, m::pong())?,
             (m::NS_RECEIVER, "RECEIVER_STATUS") => {
-                let status: ReceiverStatus = serde_json::from_value(incoming.status).unwrap_or_default();
+                let status: ReceiverStatus =
+                    serde_json::from_value(incoming.status).unwrap_or_default();
                 let app = status.applications.into_iter().next();
-                let app_changed = app.as_ref().map(|a| &a.session_id) != self.app.as_ref().map(|a| &a.session_id);
+                let app_changed =
+                    app.as_ref().map(|a| &a.session_id) != self.app.as_ref().map(|a| &a.session_id);
                 if app_changed {
                     self.loaded = false;
                     self.media = None;
@@ -308,7 +365,11 @@ impl Worker {
                     self.send_load(mm, a)?;
                 }
                 self.update(|s| {
-                    s.app = app.as_ref().map(|a| a.display_name.clone()).filter(|n| !n.is_empty()).or(app.as_ref().map(|a| a.app_id.clone()));
+                    s.app = app
+                        .as_ref()
+                        .map(|a| a.display_name.clone())
+                        .filter(|n| !n.is_empty())
+                        .or(app.as_ref().map(|a| a.app_id.clone()));
                     if app.is_none() {
                         s.player_state = None;
                         s.position = None;
@@ -325,12 +386,19 @@ impl Worker {
                 incoming.reason.as_deref().unwrap_or("no reason given")
             )),
             (m::NS_MEDIA, "MEDIA_STATUS") => {
-                let list: Vec<MediaStatus> = serde_json::from_value(incoming.status).unwrap_or_default();
-                let Some(media) = list.into_iter().next() else { return Ok(()) };
+                let list: Vec<MediaStatus> =
+                    serde_json::from_value(incoming.status).unwrap_or_default();
+                let Some(media) = list.into_iter().next() else {
+                    return Ok(());
+                };
                 if media.player_state == "IDLE" && media.idle_reason.as_deref() == Some("ERROR") {
                     self.load_error("playback error", None, None);
                 }
-                let (state, time, idle) = (media.player_state.clone(), media.current_time, media.idle_reason.clone());
+                let (state, time, idle) = (
+                    media.player_state.clone(),
+                    media.current_time,
+                    media.idle_reason.clone(),
+                );
                 let info = media.media.clone();
                 let volume = media.volume;
                 self.media = Some((media, Instant::now()));
@@ -348,12 +416,27 @@ impl Worker {
                     }
                 });
             }
-            (m::NS_MEDIA, kind @ ("LOAD_FAILED" | "LOAD_CANCELLED" | "INVALID_REQUEST" | "INVALID_PLAYER_STATE")) => {
+            (
+                m::NS_MEDIA,
+                kind @ ("LOAD_FAILED"
+                | "LOAD_CANCELLED"
+                | "INVALID_REQUEST"
+                | "INVALID_PLAYER_STATE"),
+            ) => {
                 let kind = kind.to_string();
                 self.loaded = false;
-                self.load_error(&kind, incoming.reason.as_deref(), incoming.detailed_error_code);
+                self.load_error(
+                    &kind,
+                    incoming.reason.as_deref(),
+                    incoming.detailed_error_code,
+                );
             }
-            (m::NS_CONNECTION, "CLOSE") if self.app.as_ref().is_some_and(|a| a.transport_id == message.source) => {
+            (m::NS_CONNECTION, "CLOSE")
+                if self
+                    .app
+                    .as_ref()
+                    .is_some_and(|a| a.transport_id == message.source) =>
+            {
                 self.app = None;
                 self.media = None;
                 self.update(|s| {
@@ -372,7 +455,9 @@ impl Worker {
             .as_ref()
             .map(|w| (w.url.as_str(), w.content_type.as_str()))
             .unwrap_or(("(no media)", "-"));
-        let mut said = reason.map(str::to_string).unwrap_or_else(|| "no reason given".into());
+        let mut said = reason
+            .map(str::to_string)
+            .unwrap_or_else(|| "no reason given".into());
         if let Some(c) = code {
             said.push_str(&format!(", detailed error code {c}"));
         }
@@ -384,7 +469,10 @@ impl Worker {
 
     fn error(&self, message: String) {
         warn!("{message}");
-        let _ = self.events.send(TorrentEvent::Error { torrent: None, message });
+        let _ = self.events.send(TorrentEvent::Error {
+            torrent: None,
+            message,
+        });
     }
 
     fn update(&self, f: impl FnOnce(&mut CastStatus)) {

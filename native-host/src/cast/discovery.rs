@@ -22,12 +22,18 @@ pub async fn discover(timeout: Duration) -> Result<Vec<Device>> {
 pub async fn find(wanted: &str, timeout: Duration) -> Result<Vec<Device>> {
     let wanted = wanted.to_lowercase();
     browse(timeout, move |d| {
-        d.name.to_lowercase() == wanted || d.id.as_deref().is_some_and(|id| id.to_lowercase() == wanted)
+        d.name.to_lowercase() == wanted
+            || d.id
+                .as_deref()
+                .is_some_and(|id| id.to_lowercase() == wanted)
     })
     .await
 }
 
-async fn browse(timeout: Duration, done: impl Fn(&Device) -> bool + Send + 'static) -> Result<Vec<Device>> {
+async fn browse(
+    timeout: Duration,
+    done: impl Fn(&Device) -> bool + Send + 'static,
+) -> Result<Vec<Device>> {
     tokio::task::spawn_blocking(move || browse_blocking(timeout, done))
         .await
         .map_err(|e| Error::Discovery(e.to_string()))?
@@ -43,9 +49,15 @@ fn browse_blocking(timeout: Duration, done: impl Fn(&Device) -> bool) -> Result<
     while let Some(left) = deadline.checked_duration_since(Instant::now()) {
         match events.recv_timeout(left) {
             Ok(ServiceEvent::ServiceResolved(info)) => {
-                let mut addrs: Vec<IpAddr> = info.get_addresses_v4().into_iter().map(IpAddr::V4).collect();
+                let mut addrs: Vec<IpAddr> = info
+                    .get_addresses_v4()
+                    .into_iter()
+                    .map(IpAddr::V4)
+                    .collect();
                 addrs.sort();
-                let Some(ip) = addrs.first().copied() else { continue };
+                let Some(ip) = addrs.first().copied() else {
+                    continue;
+                };
                 let port = info.get_port();
                 let txt = |k: &str| info.get_property_val_str(k).map(str::to_string);
                 let model = txt("md");

@@ -50,7 +50,10 @@ impl Device {
         if let Ok(ip) = arg.trim_matches(['[', ']']).parse::<IpAddr>() {
             return Some(Self::manual(arg, SocketAddr::new(ip, DEFAULT_PORT)));
         }
-        let with_port = if arg.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
+        let with_port = if arg
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+        {
             arg.to_string()
         } else {
             format!("{arg}:{DEFAULT_PORT}")
@@ -144,10 +147,12 @@ pub enum CastCommand {
 /// device by name or id (case-insensitive).
 pub fn choose<'a>(wanted: &str, known: &'a [Device]) -> Result<Device> {
     let lower = wanted.to_lowercase();
-    if let Some(d) = known
-        .iter()
-        .find(|d| d.name.to_lowercase() == lower || d.id.as_deref().is_some_and(|id| id.eq_ignore_ascii_case(wanted)))
-    {
+    if let Some(d) = known.iter().find(|d| {
+        d.name.to_lowercase() == lower
+            || d.id
+                .as_deref()
+                .is_some_and(|id| id.eq_ignore_ascii_case(wanted))
+    }) {
         return Ok(d.clone());
     }
     if let Some(d) = Device::from_host_arg(wanted) {
@@ -192,7 +197,11 @@ mod tests {
         let manual = choose("192.0.2.9:8010", &known).unwrap();
         assert!(manual.group);
         let err = choose("Kitchen", &known).unwrap_err().to_string();
-        assert!(err.contains("Kitchen") && err.contains("Living Room TV (192.0.2.7:8009, Chromecast Ultra)"), "{err}");
+        assert!(
+            err.contains("Kitchen")
+                && err.contains("Living Room TV (192.0.2.7:8009, Chromecast Ultra)"),
+            "{err}"
+        );
         let err = choose("Kitchen", &[]).unwrap_err().to_string();
         assert!(err.contains("no Cast device was found"), "{err}");
     }

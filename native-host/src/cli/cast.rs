@@ -16,14 +16,19 @@ pub fn known_devices(config: &Config, mut found: Vec<Device>) -> Vec<Device> {
                 d.name = m.name.clone();
                 found.push(d);
             }
-            None => tracing::warn!(host = %m.host, "config device {:?}: cannot resolve its host", m.name),
+            None => {
+                tracing::warn!(host = %m.host, "config device {:?}: cannot resolve its host", m.name)
+            }
         }
     }
     found
 }
 
 /// The device `play` should use, or `Ok(None)` with a message when the choice is not clear.
-pub async fn choose(config: &Config, wanted: Option<&str>) -> anyhow::Result<Result<Device, String>> {
+pub async fn choose(
+    config: &Config,
+    wanted: Option<&str>,
+) -> anyhow::Result<Result<Device, String>> {
     if let Some(wanted) = wanted.or(config.default_device.as_deref()) {
         let configured = known_devices(config, Vec::new());
         if let Ok(d) = cast::choose(wanted, &configured) {
@@ -35,17 +40,26 @@ pub async fn choose(config: &Config, wanted: Option<&str>) -> anyhow::Result<Res
     let found = known_devices(config, discovery::discover(DISCOVERY).await?);
     Ok(match found.as_slice() {
         [one] => Ok(one.clone()),
-        [] => Err("no Cast device found; streaming only (name one with --device HOST[:PORT])".into()),
+        [] => {
+            Err("no Cast device found; streaming only (name one with --device HOST[:PORT])".into())
+        }
         many => Err(format!(
             "{} Cast devices found, choose one with --device: {}",
             many.len(),
-            many.iter().map(Device::describe).collect::<Vec<_>>().join("; ")
+            many.iter()
+                .map(Device::describe)
+                .collect::<Vec<_>>()
+                .join("; ")
         )),
     })
 }
 
 /// Connects to `device` and asks it to play `url`.
-pub async fn start(engine: &TorrentEngine, device: Device, load: LoadRequest) -> anyhow::Result<Arc<DeviceSession>> {
+pub async fn start(
+    engine: &TorrentEngine,
+    device: Device,
+    load: LoadRequest,
+) -> anyhow::Result<Arc<DeviceSession>> {
     let session = DeviceSession::connect(device, engine.events.clone()).await?;
     session.send(CastCommand::Load(load));
     Ok(session)

@@ -7,13 +7,18 @@ use super::{Ctx, DevicesArgs};
 
 pub async fn run(ctx: Ctx, args: DevicesArgs) -> anyhow::Result<()> {
     let timeout = Duration::from_secs_f64(args.timeout.clamp(0.1, 60.0));
-    let devices = known_devices(&ctx.config, magnetcast::cast::discovery::discover(timeout).await?);
+    let devices = known_devices(
+        &ctx.config,
+        magnetcast::cast::discovery::discover(timeout).await?,
+    );
     if args.json {
         println!("{}", serde_json::to_string(&devices)?);
         return Ok(());
     }
     if devices.is_empty() {
-        println!("no Cast device found in {timeout:?}; add one with --device HOST or a [[devices]] entry in config.toml");
+        println!(
+            "no Cast device found in {timeout:?}; add one with --device HOST or a [[devices]] entry in config.toml"
+        );
     }
     for d in &devices {
         println!(

@@ -104,8 +104,13 @@ impl Output {
             TorrentEvent::Cast(s) => {
                 let was = std::mem::replace(&mut *self.tv.lock().unwrap(), tv_summary(s));
                 if s.link != Link::Connected || was.is_empty() {
-                    let reason = s.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
-                    self.bar.suspend(|| eprintln!("{}: {:?}{reason}", s.device, s.link));
+                    let reason = s
+                        .reason
+                        .as_deref()
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default();
+                    self.bar
+                        .suspend(|| eprintln!("{}: {:?}{reason}", s.device, s.link));
                 }
             }
         }
@@ -130,12 +135,15 @@ impl Output {
 /// ` · TV PLAYING 0:42/2:00 vol 50%`
 fn tv_summary(s: &CastStatus) -> String {
     let clock = |t: f64| format!("{}:{:02}", (t as u64) / 60, (t as u64) % 60);
-    let mut out = format!(" · TV {}", s.player_state.as_deref().unwrap_or(match s.link {
-        Link::Connected => "connected",
-        Link::Connecting => "connecting",
-        Link::Reconnecting => "reconnecting",
-        Link::Closed => "closed",
-    }));
+    let mut out = format!(
+        " · TV {}",
+        s.player_state.as_deref().unwrap_or(match s.link {
+            Link::Connected => "connected",
+            Link::Connecting => "connecting",
+            Link::Reconnecting => "reconnecting",
+            Link::Closed => "closed",
+        })
+    );
     if let Some(p) = s.position {
         out.push_str(&format!(" {}", clock(p)));
         if let Some(d) = s.duration {

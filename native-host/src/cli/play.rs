@@ -74,7 +74,8 @@ impl Playback {
         let file = self.torrent.selected_file();
         LoadRequest {
             url: self.url.clone(),
-            content_type: magnetcast::media::content_type(std::path::Path::new(&file.path)).to_string(),
+            content_type: magnetcast::media::content_type(std::path::Path::new(&file.path))
+                .to_string(),
             title: self.torrent.name.clone(),
             duration: None,
         }
