@@ -11,85 +11,14 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use harness::netns::{self, Netns, Veth};
 use harness::{
     ffprobe_duration, get, magnetcast, seed_copy, stream_url, terminate, video, wait_for,
 };
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-/// A namespace with one veth link to the host, removed on drop.
-struct Netns {
-    name: String,
-    host_if: String,
-}
-
 const HOST_IP: Ipv4Addr = Ipv4Addr::new(10, 213, 77, 1);
 const PEER_IP: Ipv4Addr = Ipv4Addr::new(10, 213, 77, 2);
-
-fn ip(args: &[&str]) -> bool {
-    Command::new("ip")
-        .args(args)
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-impl Netns {
-    fn create() -> Option<Self> {
-        let root = Command::new("id").arg("-u").output().ok()?.stdout == b"0\n";
-        if !root || !ip(&["-V"]) {
-            return None;
-        }
-        let tag = std::process::id() % 100_000;
-        let ns = Self {
-            name: format!("mc-interop-{tag}"),
-            host_if: format!("mci{tag}h"),
-        };
-        let peer_if = format!("mci{tag}p");
-        let host_cidr = format!("{HOST_IP}/30");
-        let peer_cidr = format!("{PEER_IP}/30");
-        let ok = ip(&["netns", "add", &ns.name])
-            && ip(&[
-                "link",
-                "add",
-                &ns.host_if,
-                "type",
-                "veth",
-                "peer",
-                "name",
-                &peer_if,
-            ])
-            && ip(&["link", "set", &peer_if, "netns", &ns.name])
-            && ip(&["addr", "add", &host_cidr, "dev", &ns.host_if])
-            && ip(&["link", "set", &ns.host_if, "up"])
-            && ip(&["-n", &ns.name, "addr", "add", &peer_cidr, "dev", &peer_if])
-            && ip(&["-n", &ns.name, "link", "set", &peer_if, "up"])
-            && ip(&["-n", &ns.name, "link", "set", "lo", "up"]);
-        assert!(ok, "could not set up network namespace {}", ns.name);
-        // Never send a packet anywhere but our own veth: check the route before any traffic.
-        let route = Command::new("ip")
-            .args(["route", "get", &PEER_IP.to_string()])
-            .output()
-            .unwrap();
-        let route = String::from_utf8_lossy(&route.stdout);
-        assert!(
-            route.contains(&format!("dev {}", ns.host_if)),
-            "route to the test peer leaves the veth: {route}"
-        );
-        Some(ns)
-    }
-
-    fn exec(&self, program: &str) -> Command {
-        let mut c = Command::new("ip");
-        c.args(["netns", "exec", &self.name, program]);
-        c
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        ip(&["link", "del", &self.host_if]);
-        ip(&["netns", "del", &self.name]);
-    }
-}
 
 struct Killed(std::process::Child);
 impl Drop for Killed {
@@ -109,7 +38,11 @@ fn free_port(ip: IpAddr) -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn play_streams_from_libtorrent_through_opentracker() {
-    let netns = Netns::create();
+    let netns = netns::available().then(|| {
+        let ns = Netns::new("interop");
+        let veth = Veth::new("mci", None, HOST_IP, &ns, PEER_IP);
+        (ns, veth)
+    });
     let (host_ip, peer_ip): (IpAddr, IpAddr) = match &netns {
         Some(_) => (HOST_IP.into(), PEER_IP.into()),
         None => (Ipv4Addr::LOCALHOST.into(), Ipv4Addr::LOCALHOST.into()),
@@ -123,7 +56,7 @@ async fn play_streams_from_libtorrent_through_opentracker() {
         }
     );
     let command = |program: &str| match &netns {
-        Some(ns) => ns.exec(program),
+        Some((ns, _)) => ns.exec(program),
         None => Command::new(program),
     };
 

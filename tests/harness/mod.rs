@@ -2,6 +2,8 @@
 //! it, and bounded waiting. Everything talks over loopback; DHT, LSD, UPnP and trackers are off.
 #![allow(dead_code)]
 
+pub mod netns;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
@@ -301,6 +303,7 @@ pub async fn terminate(
 /// is told to play and reports every step as a JSON line.
 pub struct Receiver {
     pub child: tokio::process::Child,
+    pub bind: String,
     pub port: u16,
     pub record: tempfile::TempDir,
     lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
@@ -310,13 +313,22 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start(extra: &[&str]) -> Self {
+        Self::start_in(None, "127.0.0.1", extra).await
+    }
+
+    /// Starts the receiver bound to `bind`, inside `ns` when given.
+    pub async fn start_in(ns: Option<&netns::Netns>, bind: &str, extra: &[&str]) -> Self {
         use tokio::io::AsyncBufReadExt;
         let record = tempfile::tempdir().unwrap();
         let script =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/receiver/cast_receiver.py");
-        let mut child = tokio::process::Command::new("/usr/bin/python3")
+        let mut cmd = match ns {
+            Some(ns) => ns.exec_tokio("/usr/bin/python3"),
+            None => tokio::process::Command::new("/usr/bin/python3"),
+        };
+        let mut child = cmd
             .arg(script)
-            .args(["--bind", "127.0.0.1", "--record"])
+            .args(["--bind", bind, "--record"])
             .arg(record.path())
             .args(extra)
             .stdout(std::process::Stdio::piped())
@@ -330,6 +342,7 @@ impl Receiver {
         .await;
         Self {
             child,
+            bind: bind.to_string(),
             port,
             record,
             lines,
@@ -338,7 +351,7 @@ impl Receiver {
     }
 
     pub fn addr(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        format!("{}:{}", self.bind, self.port)
     }
 
     /// Reads the receiver's report until `pick` matches.
