@@ -145,7 +145,7 @@ pub enum CastCommand {
 
 /// Picks the device a user named: `HOST[:PORT]`, a configured manual device, or a discovered
 /// device by name or id (case-insensitive).
-pub fn choose<'a>(wanted: &str, known: &'a [Device]) -> Result<Device> {
+pub fn choose(wanted: &str, known: &[Device]) -> Result<Device> {
     let lower = wanted.to_lowercase();
     if let Some(d) = known.iter().find(|d| {
         d.name.to_lowercase() == lower

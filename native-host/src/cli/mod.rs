@@ -3,6 +3,7 @@
 mod cast;
 mod demo;
 mod devices;
+mod keys;
 mod output;
 mod play;
 

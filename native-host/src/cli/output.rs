@@ -10,6 +10,8 @@ use magnetcast::cast::{CastStatus, Link};
 use serde_json::json;
 use tokio::sync::broadcast;
 
+/// Lines end in `\r\n`: while `play` reads keys the terminal is in raw mode, where a bare `\n`
+/// does not return the cursor.
 pub struct Output {
     json: bool,
     bar: ProgressBar,
@@ -96,9 +98,9 @@ impl Output {
                     self.tv.lock().unwrap()
                 ));
             }
-            TorrentEvent::Completed { .. } => self.bar.suspend(|| eprintln!("download complete")),
+            TorrentEvent::Completed { .. } => self.bar.suspend(|| eprint!("download complete\r\n")),
             TorrentEvent::Error { message, .. } => {
-                self.bar.suspend(|| eprintln!("error: {message}"))
+                self.bar.suspend(|| eprint!("error: {message}\r\n"))
             }
             TorrentEvent::Removed { .. } => {}
             TorrentEvent::Cast(s) => {
@@ -110,7 +112,7 @@ impl Output {
                         .map(|r| format!(": {r}"))
                         .unwrap_or_default();
                     self.bar
-                        .suspend(|| eprintln!("{}: {:?}{reason}", s.device, s.link));
+                        .suspend(|| eprint!("{}: {:?}{reason}\r\n", s.device, s.link));
                 }
             }
         }

@@ -117,7 +117,20 @@ pub async fn run(ctx: Ctx, args: PlayArgs) -> anyhow::Result<()> {
             None
         }
     };
-    shutdown_signal().await;
+    let quit = Arc::new(tokio::sync::Notify::new());
+    if session.is_some() && super::keys::Keys::available() {
+        playback
+            .output
+            .line("keys: space pause/resume · ←/→ seek 30 s · ↑/↓ volume · m mute · q quit");
+    }
+    let keys = session
+        .clone()
+        .and_then(|s| super::keys::Keys::start(s, quit.clone()));
+    tokio::select! {
+        _ = shutdown_signal() => {}
+        _ = quit.notified() => {}
+    }
+    drop(keys);
     if let Some(session) = session {
         cast::stop(session).await;
     }
