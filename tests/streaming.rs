@@ -205,7 +205,7 @@ async fn progress_reports_the_buffer_ahead_of_an_open_stream_and_disconnects_rel
     // ahead of it grow as the download proceeds.
     let parked = rig
         .engine
-        .open_stream(&torrent.info_hash, torrent.selected, 0)
+        .open_stream(&torrent.info_hash, torrent.selected(), 0)
         .await
         .unwrap();
     let p = wait_for(

@@ -72,8 +72,14 @@ pub enum Error {
     #[error("torrent engine: {0:#}")]
     Engine(anyhow::Error),
 
+    #[error("bad request: {0}")]
+    BadRequest(String),
+
     #[error(transparent)]
     Io(#[from] std::io::Error),
+
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -8,10 +8,13 @@ pub mod cast;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod framing;
 pub mod logging;
 pub mod media;
 pub mod paths;
+pub mod protocol;
 pub mod seed;
+pub mod service;
 pub mod source;
 pub mod stream;
 

@@ -169,7 +169,7 @@ impl Rig {
 
     /// Publishes the torrent's selected file and returns its URL on loopback.
     pub fn url(&self, torrent: &Torrent) -> String {
-        let path = self.server.publish(torrent, torrent.selected);
+        let path = self.server.publish(torrent, torrent.selected());
         self.server.url(&path, None)
     }
 

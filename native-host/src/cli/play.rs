@@ -56,7 +56,7 @@ impl Playback {
             }
         };
         // Reads wait for pieces, so the URL is servable the moment the torrent is added.
-        let path = server.publish(&torrent, torrent.selected);
+        let path = server.publish(&torrent, torrent.selected());
         let url = server.url(&path, target);
         output.stream_url(&url, &torrent.name, &torrent.selected_file().path);
         Ok(Self {

@@ -1,12 +1,13 @@
 //! What the engine tells its subscribers (the CLI, the WebSocket, tests). Events carry the info
 //! hash as the torrent's id so every transport can route them without more state.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::cast::CastStatus;
 use crate::media::MediaKind;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct FileEntry {
     pub index: usize,
     pub path: String,
@@ -14,7 +15,7 @@ pub struct FileEntry {
     pub kind: MediaKind,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum TorrentEvent {
     Added {
@@ -48,7 +49,7 @@ pub enum TorrentEvent {
 /// Keeps one Metadata event well under the 1 MiB native-messaging limit.
 pub const MAX_FILES_IN_EVENT: usize = 200;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, PartialEq, Default, JsonSchema)]
 pub struct Progress {
     pub torrent: String,
     /// librqbit's state: `initializing`, `live`, `paused` or `error`.

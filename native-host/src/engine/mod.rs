@@ -9,6 +9,8 @@ pub mod stream;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -52,7 +54,7 @@ pub struct Torrent {
     pub info_hash: InfoHash,
     pub name: String,
     pub files: Vec<FileEntry>,
-    pub selected: usize,
+    selected: AtomicUsize,
     pub handle: Arc<ManagedTorrent>,
     streams: stream::StreamSet,
     cancel: CancellationToken,
@@ -69,8 +71,13 @@ impl std::fmt::Debug for Torrent {
 }
 
 impl Torrent {
+    /// The index of the file being played.
+    pub fn selected(&self) -> usize {
+        self.selected.load(Ordering::Relaxed)
+    }
+
     pub fn selected_file(&self) -> &FileEntry {
-        &self.files[self.selected]
+        &self.files[self.selected()]
     }
 }
 
@@ -246,7 +253,7 @@ impl TorrentEngine {
             info_hash,
             name,
             files,
-            selected,
+            selected: AtomicUsize::new(selected),
             handle,
             streams: stream::StreamSet::default(),
             cancel: CancellationToken::new(),
@@ -340,6 +347,23 @@ impl TorrentEngine {
             stream.seek(std::io::SeekFrom::Start(start)).await?;
         }
         Ok(stream)
+    }
+
+    /// Plays (and downloads only) another file of the torrent.
+    pub async fn select_file(&self, info_hash: &InfoHash, file_index: usize) -> Result<()> {
+        let torrent = self.get(info_hash)?;
+        if file_index >= torrent.files.len() {
+            return Err(Error::NoSuchFile {
+                wanted: file_index.to_string(),
+                available: format!("{} files", torrent.files.len()),
+            });
+        }
+        self.session
+            .update_only_files(&torrent.handle, &HashSet::from([file_index]))
+            .await
+            .map_err(Error::Engine)?;
+        torrent.selected.store(file_index, Ordering::Relaxed);
+        Ok(())
     }
 
     pub fn progress(&self, info_hash: &InfoHash) -> Result<Progress> {

@@ -1,0 +1,299 @@
+//! The service behind the protocol: the engine, the stream server and the device sessions, and
+//! what each request does to them. The daemon serves it over a WebSocket; tests call it directly.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::cast::{self, CastCommand, Device, DeviceSession, LoadRequest};
+use crate::config::Config;
+use crate::engine::{AddOptions, Torrent, TorrentEngine};
+use crate::error::{Error, Result};
+use crate::paths::Paths;
+use crate::protocol::{Command, ErrorCode, MAX_PAGE, Reply, Request};
+use crate::source::{InfoHash, TorrentSource};
+use crate::stream::StreamServer;
+
+const DISCOVERY: Duration = Duration::from_secs(3);
+
+pub struct Service {
+    pub engine: Arc<TorrentEngine>,
+    pub server: StreamServer,
+    paths: Paths,
+    config: Mutex<Config>,
+    /// Device sessions by device name; the last one used answers commands that name none.
+    casts: Mutex<HashMap<String, Arc<DeviceSession>>>,
+    last_device: Mutex<Option<String>>,
+}
+
+impl Service {
+    pub async fn start(config: Config, paths: Paths) -> Result<Arc<Self>> {
+        let engine = TorrentEngine::new(config.clone(), &paths).await?;
+        let server = StreamServer::start(engine.clone(), None).await?;
+        Ok(Arc::new(Self {
+            engine,
+            server,
+            paths,
+            config: Mutex::new(config),
+            casts: Mutex::default(),
+            last_device: Mutex::default(),
+        }))
+    }
+
+    /// True while anything needs the daemon: a torrent, a cast or an open stream.
+    pub fn busy(&self) -> bool {
+        !self.engine.torrents().is_empty() || !self.casts.lock().unwrap().is_empty()
+    }
+
+    pub async fn handle(&self, request: Request) -> Reply {
+        let id = request.id;
+        match self.dispatch(request.command).await {
+            Ok(result) => Reply::ok(id, result),
+            Err(e) => Reply::error(id, code(&e), e.to_string()),
+        }
+    }
+
+    async fn dispatch(&self, command: Command) -> Result<Value> {
+        match command {
+            Command::Add { source, torrent_base64, file, device } => {
+                let source = match (source, torrent_base64) {
+                    (Some(s), None) => TorrentSource::parse_arg(&s)?,
+                    (None, Some(b)) => TorrentSource::from_bytes(
+                        data_encoding::BASE64
+                            .decode(b.as_bytes())
+                            .map_err(|e| Error::InvalidTorrent(format!("torrent_base64: {e}")))?
+                            .into(),
+                    )?,
+                    _ => return Err(Error::BadRequest("add needs exactly one of source and torrent_base64".into())),
+                };
+                let opts = AddOptions { file: file.map(|f| f.parse().expect("infallible")), ..Default::default() };
+                let torrent = self.engine.add(source, opts).await?;
+                let mut result = self.describe(&torrent, None);
+                if let Some(device) = device {
+                    result["cast"] = self.play(&torrent, Some(&device)).await?;
+                }
+                Ok(result)
+            }
+            Command::List { offset, limit } => {
+                let mut all = self.engine.torrents();
+                all.sort_by(|a, b| a.name.cmp(&b.name));
+                let page: Vec<Value> = all
+                    .iter()
+                    .skip(offset)
+                    .take(page_size(limit))
+                    .map(|t| self.describe(t, None))
+                    .collect();
+                Ok(json!({"total": all.len(), "offset": offset, "torrents": page}))
+            }
+            Command::Status { torrent: Some(t) } => Ok(serde_json::to_value(self.engine.progress(&hash(&t)?)?)?),
+            Command::Status { torrent: None } => {
+                let progress: Vec<_> = self
+                    .engine
+                    .torrents()
+                    .iter()
+                    .filter_map(|t| self.engine.progress(&t.info_hash).ok())
+                    .take(MAX_PAGE)
+                    .collect();
+                let casts: Vec<_> = self.casts.lock().unwrap().values().map(|s| s.status()).collect();
+                Ok(json!({"torrents": progress, "casts": casts}))
+            }
+            Command::Files { torrent, offset, limit } => {
+                let t = self.torrent(&torrent)?;
+                let page: Vec<_> = t.files.iter().skip(offset).take(page_size(limit)).collect();
+                Ok(json!({"total": t.files.len(), "offset": offset, "selected": t.selected(), "files": page}))
+            }
+            Command::SelectFile { torrent, file } => {
+                let t = self.torrent(&torrent)?;
+                self.engine.select_file(&t.info_hash, file).await?;
+                Ok(self.describe(&t, None))
+            }
+            Command::Play { torrent, device } => {
+                let t = self.torrent(&torrent)?;
+                self.play(&t, device.as_deref()).await
+            }
+            Command::Pause { device } => self.control(device, CastCommand::Pause),
+            Command::Resume { device } => self.control(device, CastCommand::Play),
+            Command::Seek { seconds: Some(s), by: None, device } => self.control(device, CastCommand::Seek(s)),
+            Command::Seek { seconds: None, by: Some(d), device } => self.control(device, CastCommand::SeekBy(d)),
+            Command::Seek { .. } => Err(Error::BadRequest("seek needs exactly one of seconds and by".into())),
+            Command::Volume { level, muted, device } => {
+                if level.is_none() && muted.is_none() {
+                    return Err(Error::BadRequest("volume needs level (0-100) or muted".into()));
+                }
+                if let Some(l) = level {
+                    self.control(device.clone(), CastCommand::Volume((l / 100.0).clamp(0.0, 1.0)))?;
+                }
+                match muted {
+                    Some(m) => self.control(device, CastCommand::Mute(m)),
+                    None => Ok(json!({})),
+                }
+            }
+            Command::Stop { device } => {
+                let session = self.session(device.as_deref())?;
+                self.casts.lock().unwrap().remove(&session.device.name);
+                let name = session.device.name.clone();
+                session.send(CastCommand::Stop);
+                tokio::task::spawn_blocking(move || session.close()).await.ok();
+                Ok(json!({"device": name}))
+            }
+            Command::Remove { torrent, delete_files } => {
+                let h = hash(&torrent)?;
+                self.server.revoke(&h);
+                self.engine.remove(&h, delete_files).await?;
+                Ok(json!({}))
+            }
+            Command::Devices { timeout_secs } => {
+                let timeout = Duration::from_secs_f64(timeout_secs.unwrap_or(3.0).clamp(0.1, 30.0));
+                Ok(json!({"devices": self.devices(cast::discovery::discover(timeout).await?)}))
+            }
+            Command::SettingsGet => Ok(serde_json::to_value(&*self.config.lock().unwrap())?),
+            Command::SettingsSet { settings } => self.set_settings(settings),
+            Command::Interfaces => {
+                let mut by_name: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+                for i in if_addrs::get_if_addrs()? {
+                    by_name.entry(i.name.clone()).or_default().push(i.ip().to_string());
+                }
+                let list: Vec<_> = by_name.into_iter().map(|(name, addrs)| json!({"name": name, "addresses": addrs})).collect();
+                Ok(json!({"interfaces": list}))
+            }
+        }
+    }
+
+    fn torrent(&self, id: &str) -> Result<Arc<Torrent>> {
+        let h = hash(id)?;
+        self.engine.torrent(&h).ok_or_else(|| Error::UnknownTorrent(id.to_string()))
+    }
+
+    fn describe(&self, t: &Torrent, target: Option<std::net::IpAddr>) -> Value {
+        let path = self.server.publish(t, t.selected());
+        json!({
+            "torrent": t.info_hash.to_hex(),
+            "name": t.name,
+            "file": t.selected_file(),
+            "file_count": t.files.len(),
+            "stream_url": self.server.url(&path, target),
+        })
+    }
+
+    fn devices(&self, found: Vec<Device>) -> Vec<Device> {
+        let config = self.config.lock().unwrap();
+        let mut all = found;
+        for m in &config.devices {
+            if let Some(mut d) = Device::from_host_arg(&format!("{}:{}", m.host, m.port)) {
+                d.name = m.name.clone();
+                all.push(d);
+            }
+        }
+        all
+    }
+
+    async fn resolve_device(&self, wanted: Option<&str>) -> Result<Device> {
+        let wanted = match wanted.map(str::to_string).or_else(|| self.config.lock().unwrap().default_device.clone()) {
+            Some(w) => w,
+            None => {
+                let found = self.devices(cast::discovery::discover(DISCOVERY).await?);
+                return match found.as_slice() {
+                    [one] => Ok(one.clone()),
+                    _ => Err(Error::UnknownDevice { wanted: "(none named)".into(), found: cast::describe_all(&found) }),
+                };
+            }
+        };
+        if let Ok(d) = cast::choose(&wanted, &self.devices(Vec::new())) {
+            return Ok(d);
+        }
+        cast::choose(&wanted, &self.devices(cast::discovery::find(&wanted, DISCOVERY).await?))
+    }
+
+    async fn play(&self, t: &Torrent, device: Option<&str>) -> Result<Value> {
+        let device = self.resolve_device(device).await?;
+        let path = self.server.publish(t, t.selected());
+        let url = self.server.url(&path, Some(device.addr.ip()));
+        let load = LoadRequest {
+            url: url.clone(),
+            content_type: crate::media::content_type(std::path::Path::new(&t.selected_file().path)).into(),
+            title: t.name.clone(),
+            duration: None,
+        };
+        let existing = self.casts.lock().unwrap().get(&device.name).cloned();
+        let session = match existing {
+            Some(s) => s,
+            None => {
+                let s = DeviceSession::connect(device.clone(), self.engine.events.clone()).await?;
+                self.casts.lock().unwrap().insert(device.name.clone(), s.clone());
+                s
+            }
+        };
+        session.send(CastCommand::Load(load));
+        *self.last_device.lock().unwrap() = Some(device.name.clone());
+        Ok(json!({"device": device.name, "stream_url": url}))
+    }
+
+    fn session(&self, device: Option<&str>) -> Result<Arc<DeviceSession>> {
+        let casts = self.casts.lock().unwrap();
+        let name = device.map(str::to_string).or_else(|| self.last_device.lock().unwrap().clone());
+        name.and_then(|n| casts.get(&n).cloned())
+            .ok_or_else(|| Error::Cast(format!("not casting to {}", device.unwrap_or("any device"))))
+    }
+
+    fn control(&self, device: Option<String>, command: CastCommand) -> Result<Value> {
+        let session = self.session(device.as_deref())?;
+        session.send(command);
+        Ok(json!({"device": session.device.name}))
+    }
+
+    fn set_settings(&self, changes: Value) -> Result<Value> {
+        let Value::Object(changes) = changes else {
+            return Err(Error::BadRequest("settings must be an object of config.toml keys".into()));
+        };
+        let mut config = self.config.lock().unwrap();
+        let mut merged = serde_json::to_value(&*config)?;
+        for (k, v) in changes {
+            merged[k] = v;
+        }
+        let text = toml::to_string(&merged).map_err(|e| Error::BadRequest(e.to_string()))?;
+        let updated = Config::parse(&text).map_err(Error::BadRequest)?;
+        std::fs::create_dir_all(&self.paths.config_dir)?;
+        std::fs::write(self.paths.config_file(), toml::to_string(&updated).map_err(|e| Error::BadRequest(e.to_string()))?)?;
+        *config = updated;
+        Ok(serde_json::to_value(&*config)?)
+    }
+
+    /// Stops every cast and the engine.
+    pub async fn shutdown(&self) {
+        let sessions: Vec<_> = self.casts.lock().unwrap().drain().map(|(_, s)| s).collect();
+        for s in sessions {
+            s.send(CastCommand::Stop);
+            tokio::task::spawn_blocking(move || s.close()).await.ok();
+        }
+        self.server.shutdown();
+        self.engine.shutdown().await;
+    }
+}
+
+fn hash(id: &str) -> Result<InfoHash> {
+    InfoHash::parse(id)
+}
+
+fn page_size(limit: Option<usize>) -> usize {
+    limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE)
+}
+
+fn code(e: &Error) -> ErrorCode {
+    match e {
+        Error::InvalidMagnet(_)
+        | Error::InvalidInfoHash(_)
+        | Error::InvalidTorrent(_)
+        | Error::UnsupportedSource(_)
+        | Error::Fetch { .. }
+        | Error::ReadFile { .. }
+        | Error::NoMediaFile(_)
+        | Error::Metadata { .. } => ErrorCode::InvalidSource,
+        Error::MetadataTimeout { .. } => ErrorCode::Timeout,
+        Error::UnknownTorrent(_) | Error::NoSuchFile { .. } | Error::UnknownDevice { .. } => ErrorCode::NotFound,
+        Error::Cast(_) | Error::Discovery(_) => ErrorCode::Cast,
+        Error::BadRequest(_) => ErrorCode::BadRequest,
+        _ => ErrorCode::Internal,
+    }
+}
