@@ -32,6 +32,8 @@ pub struct Config {
     pub default_device: Option<String>,
     /// Devices mDNS cannot see (other VLANs, VPNs).
     pub devices: Vec<ManualDevice>,
+    /// The daemon leaves after this long with no client, torrent or cast.
+    pub idle_exit_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -62,6 +64,7 @@ impl Default for Config {
             metadata_timeout_secs: 60,
             default_device: None,
             devices: Vec::new(),
+            idle_exit_secs: 300,
         }
     }
 }

@@ -72,6 +72,9 @@ pub enum Error {
     #[error("torrent engine: {0:#}")]
     Engine(anyhow::Error),
 
+    #[error("daemon: {0}")]
+    Daemon(String),
+
     #[error("bad request: {0}")]
     BadRequest(String),
 

@@ -31,9 +31,12 @@ pub fn read_frame(r: &mut impl Read, max: u32) -> Result<Vec<u8>, FrameError> {
         4 => {}
         _ => return Err(FrameError::Truncated),
     }
-    let len = (&len_bytes[..]).read_u32::<NativeEndian>().expect("4 bytes");
+    let len = (&len_bytes[..])
+        .read_u32::<NativeEndian>()
+        .expect("4 bytes");
     if len > max {
-        let skipped = io::copy(&mut r.take(u64::from(len)), &mut io::sink()).map_err(FrameError::Io)?;
+        let skipped =
+            io::copy(&mut r.take(u64::from(len)), &mut io::sink()).map_err(FrameError::Io)?;
         if skipped < u64::from(len) {
             return Err(FrameError::Truncated);
         }
@@ -83,7 +86,10 @@ mod tests {
         let mut input = frame(&vec![b'x'; 100]);
         input.extend(frame(b"{\"id\":1}"));
         let mut r = &input[..];
-        assert!(matches!(read_frame(&mut r, 50), Err(FrameError::TooLarge(100))));
+        assert!(matches!(
+            read_frame(&mut r, 50),
+            Err(FrameError::TooLarge(100))
+        ));
         assert_eq!(read_frame(&mut r, 50).unwrap(), b"{\"id\":1}");
         assert!(matches!(read_frame(&mut r, 50), Err(FrameError::Eof)));
     }
@@ -93,10 +99,16 @@ mod tests {
         let full = frame(b"hello");
         for cut in 1..full.len() {
             let mut r = &full[..cut];
-            assert!(matches!(read_frame(&mut r, MAX_INCOMING), Err(FrameError::Truncated)), "cut at {cut}");
+            assert!(
+                matches!(read_frame(&mut r, MAX_INCOMING), Err(FrameError::Truncated)),
+                "cut at {cut}"
+            );
         }
         let huge_claim = u32::MAX.to_ne_bytes();
-        assert!(matches!(read_frame(&mut &huge_claim[..], MAX_INCOMING), Err(FrameError::Truncated)));
+        assert!(matches!(
+            read_frame(&mut &huge_claim[..], MAX_INCOMING),
+            Err(FrameError::Truncated)
+        ));
     }
 
     proptest! {

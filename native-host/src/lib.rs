@@ -6,6 +6,7 @@
 
 pub mod cast;
 pub mod config;
+pub mod daemon;
 pub mod engine;
 pub mod error;
 pub mod framing;
@@ -13,6 +14,7 @@ pub mod logging;
 pub mod media;
 pub mod paths;
 pub mod protocol;
+pub mod relay;
 pub mod seed;
 pub mod service;
 pub mod source;

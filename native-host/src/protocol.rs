@@ -65,7 +65,10 @@ pub enum Command {
         #[serde(default)]
         limit: Option<usize>,
     },
-    SelectFile { torrent: String, file: usize },
+    SelectFile {
+        torrent: String,
+        file: usize,
+    },
     /// Cast a torrent's selected file.
     Play {
         torrent: String,
@@ -114,7 +117,9 @@ pub enum Command {
     },
     SettingsGet,
     /// Change some settings: an object with config.toml's keys.
-    SettingsSet { settings: serde_json::Value },
+    SettingsSet {
+        settings: serde_json::Value,
+    },
     /// Network interfaces (candidates for `bind_interface`).
     Interfaces,
 }
@@ -169,7 +174,13 @@ pub enum HostMessage {
 
 impl Reply {
     pub fn ok(id: u64, result: serde_json::Value) -> Self {
-        Self { v: VERSION, id, ok: true, result: Some(result), error: None }
+        Self {
+            v: VERSION,
+            id,
+            ok: true,
+            result: Some(result),
+            error: None,
+        }
     }
 
     pub fn error(id: u64, code: ErrorCode, message: impl Into<String>) -> Self {
@@ -178,7 +189,10 @@ impl Reply {
             id,
             ok: false,
             result: None,
-            error: Some(ErrorBody { code, message: message.into() }),
+            error: Some(ErrorBody {
+                code,
+                message: message.into(),
+            }),
         }
     }
 }
@@ -197,14 +211,27 @@ pub fn parse_request(text: &str) -> Result<Request, Reply> {
     if let Some(v) = value.get("v").and_then(|v| v.as_u64())
         && v != u64::from(VERSION)
     {
-        return Err(Reply::error(id, ErrorCode::UnsupportedVersion, format!("protocol version {v}; this host speaks {VERSION}")));
+        return Err(Reply::error(
+            id,
+            ErrorCode::UnsupportedVersion,
+            format!("protocol version {v}; this host speaks {VERSION}"),
+        ));
     }
-    let cmd = value.get("cmd").and_then(|c| c.as_str()).map(str::to_string);
+    let cmd = value
+        .get("cmd")
+        .and_then(|c| c.as_str())
+        .map(str::to_string);
     serde_json::from_value(value).map_err(|e| match cmd {
-        None => Reply::error(id, ErrorCode::BadRequest, "a request needs \"id\" and \"cmd\""),
-        Some(cmd) if e.to_string().contains("unknown variant") => {
-            Reply::error(id, ErrorCode::UnknownCommand, format!("unknown command {cmd:?}"))
-        }
+        None => Reply::error(
+            id,
+            ErrorCode::BadRequest,
+            "a request needs \"id\" and \"cmd\"",
+        ),
+        Some(cmd) if e.to_string().contains("unknown variant") => Reply::error(
+            id,
+            ErrorCode::UnknownCommand,
+            format!("unknown command {cmd:?}"),
+        ),
         Some(cmd) => Reply::error(id, ErrorCode::BadRequest, format!("{cmd}: {e}")),
     })
 }
@@ -227,12 +254,22 @@ mod tests {
     #[test]
     fn requests_round_trip_and_errors_are_specific() {
         let r = parse_request(r#"{"v":1,"id":7,"cmd":"seek","by":-30}"#).unwrap();
-        assert_eq!(r.command, Command::Seek { seconds: None, by: Some(-30.0), device: None });
+        assert_eq!(
+            r.command,
+            Command::Seek {
+                seconds: None,
+                by: Some(-30.0),
+                device: None
+            }
+        );
         let r = parse_request(r#"{"id":8,"cmd":"settings_get"}"#).unwrap();
         assert_eq!(r.command, Command::SettingsGet);
 
         let e = parse_request(r#"{"id":9,"cmd":"launch_missiles"}"#).unwrap_err();
-        assert_eq!((e.id, e.error.unwrap().code), (9, ErrorCode::UnknownCommand));
+        assert_eq!(
+            (e.id, e.error.unwrap().code),
+            (9, ErrorCode::UnknownCommand)
+        );
         let e = parse_request(r#"{"id":10,"cmd":"remove"}"#).unwrap_err();
         assert!(e.error.unwrap().message.contains("torrent"));
         let e = parse_request(r#"{"id":11,"v":2,"cmd":"list"}"#).unwrap_err();
@@ -251,6 +288,9 @@ mod tests {
             std::fs::write(&path, &fresh).unwrap();
         }
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(committed == fresh, "protocol.schema.json is stale: run UPDATE_SCHEMA=1 cargo test -p magnetcast --lib protocol");
+        assert!(
+            committed == fresh,
+            "protocol.schema.json is stale: run UPDATE_SCHEMA=1 cargo test -p magnetcast --lib protocol"
+        );
     }
 }

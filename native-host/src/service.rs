@@ -57,7 +57,12 @@ impl Service {
 
     async fn dispatch(&self, command: Command) -> Result<Value> {
         match command {
-            Command::Add { source, torrent_base64, file, device } => {
+            Command::Add {
+                source,
+                torrent_base64,
+                file,
+                device,
+            } => {
                 let source = match (source, torrent_base64) {
                     (Some(s), None) => TorrentSource::parse_arg(&s)?,
                     (None, Some(b)) => TorrentSource::from_bytes(
@@ -66,9 +71,16 @@ impl Service {
                             .map_err(|e| Error::InvalidTorrent(format!("torrent_base64: {e}")))?
                             .into(),
                     )?,
-                    _ => return Err(Error::BadRequest("add needs exactly one of source and torrent_base64".into())),
+                    _ => {
+                        return Err(Error::BadRequest(
+                            "add needs exactly one of source and torrent_base64".into(),
+                        ));
+                    }
                 };
-                let opts = AddOptions { file: file.map(|f| f.parse().expect("infallible")), ..Default::default() };
+                let opts = AddOptions {
+                    file: file.map(|f| f.parse().expect("infallible")),
+                    ..Default::default()
+                };
                 let torrent = self.engine.add(source, opts).await?;
                 let mut result = self.describe(&torrent, None);
                 if let Some(device) = device {
@@ -87,7 +99,9 @@ impl Service {
                     .collect();
                 Ok(json!({"total": all.len(), "offset": offset, "torrents": page}))
             }
-            Command::Status { torrent: Some(t) } => Ok(serde_json::to_value(self.engine.progress(&hash(&t)?)?)?),
+            Command::Status { torrent: Some(t) } => {
+                Ok(serde_json::to_value(self.engine.progress(&hash(&t)?)?)?)
+            }
             Command::Status { torrent: None } => {
                 let progress: Vec<_> = self
                     .engine
@@ -96,13 +110,25 @@ impl Service {
                     .filter_map(|t| self.engine.progress(&t.info_hash).ok())
                     .take(MAX_PAGE)
                     .collect();
-                let casts: Vec<_> = self.casts.lock().unwrap().values().map(|s| s.status()).collect();
+                let casts: Vec<_> = self
+                    .casts
+                    .lock()
+                    .unwrap()
+                    .values()
+                    .map(|s| s.status())
+                    .collect();
                 Ok(json!({"torrents": progress, "casts": casts}))
             }
-            Command::Files { torrent, offset, limit } => {
+            Command::Files {
+                torrent,
+                offset,
+                limit,
+            } => {
                 let t = self.torrent(&torrent)?;
                 let page: Vec<_> = t.files.iter().skip(offset).take(page_size(limit)).collect();
-                Ok(json!({"total": t.files.len(), "offset": offset, "selected": t.selected(), "files": page}))
+                Ok(
+                    json!({"total": t.files.len(), "offset": offset, "selected": t.selected(), "files": page}),
+                )
             }
             Command::SelectFile { torrent, file } => {
                 let t = self.torrent(&torrent)?;
@@ -115,15 +141,34 @@ impl Service {
             }
             Command::Pause { device } => self.control(device, CastCommand::Pause),
             Command::Resume { device } => self.control(device, CastCommand::Play),
-            Command::Seek { seconds: Some(s), by: None, device } => self.control(device, CastCommand::Seek(s)),
-            Command::Seek { seconds: None, by: Some(d), device } => self.control(device, CastCommand::SeekBy(d)),
-            Command::Seek { .. } => Err(Error::BadRequest("seek needs exactly one of seconds and by".into())),
-            Command::Volume { level, muted, device } => {
+            Command::Seek {
+                seconds: Some(s),
+                by: None,
+                device,
+            } => self.control(device, CastCommand::Seek(s)),
+            Command::Seek {
+                seconds: None,
+                by: Some(d),
+                device,
+            } => self.control(device, CastCommand::SeekBy(d)),
+            Command::Seek { .. } => Err(Error::BadRequest(
+                "seek needs exactly one of seconds and by".into(),
+            )),
+            Command::Volume {
+                level,
+                muted,
+                device,
+            } => {
                 if level.is_none() && muted.is_none() {
-                    return Err(Error::BadRequest("volume needs level (0-100) or muted".into()));
+                    return Err(Error::BadRequest(
+                        "volume needs level (0-100) or muted".into(),
+                    ));
                 }
                 if let Some(l) = level {
-                    self.control(device.clone(), CastCommand::Volume((l / 100.0).clamp(0.0, 1.0)))?;
+                    self.control(
+                        device.clone(),
+                        CastCommand::Volume((l / 100.0).clamp(0.0, 1.0)),
+                    )?;
                 }
                 match muted {
                     Some(m) => self.control(device, CastCommand::Mute(m)),
@@ -135,10 +180,15 @@ impl Service {
                 self.casts.lock().unwrap().remove(&session.device.name);
                 let name = session.device.name.clone();
                 session.send(CastCommand::Stop);
-                tokio::task::spawn_blocking(move || session.close()).await.ok();
+                tokio::task::spawn_blocking(move || session.close())
+                    .await
+                    .ok();
                 Ok(json!({"device": name}))
             }
-            Command::Remove { torrent, delete_files } => {
+            Command::Remove {
+                torrent,
+                delete_files,
+            } => {
                 let h = hash(&torrent)?;
                 self.server.revoke(&h);
                 self.engine.remove(&h, delete_files).await?;
@@ -151,11 +201,18 @@ impl Service {
             Command::SettingsGet => Ok(serde_json::to_value(&*self.config.lock().unwrap())?),
             Command::SettingsSet { settings } => self.set_settings(settings),
             Command::Interfaces => {
-                let mut by_name: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+                let mut by_name: std::collections::BTreeMap<String, Vec<String>> =
+                    Default::default();
                 for i in if_addrs::get_if_addrs()? {
-                    by_name.entry(i.name.clone()).or_default().push(i.ip().to_string());
+                    by_name
+                        .entry(i.name.clone())
+                        .or_default()
+                        .push(i.ip().to_string());
                 }
-                let list: Vec<_> = by_name.into_iter().map(|(name, addrs)| json!({"name": name, "addresses": addrs})).collect();
+                let list: Vec<_> = by_name
+                    .into_iter()
+                    .map(|(name, addrs)| json!({"name": name, "addresses": addrs}))
+                    .collect();
                 Ok(json!({"interfaces": list}))
             }
         }
@@ -163,7 +220,9 @@ impl Service {
 
     fn torrent(&self, id: &str) -> Result<Arc<Torrent>> {
         let h = hash(id)?;
-        self.engine.torrent(&h).ok_or_else(|| Error::UnknownTorrent(id.to_string()))
+        self.engine
+            .torrent(&h)
+            .ok_or_else(|| Error::UnknownTorrent(id.to_string()))
     }
 
     fn describe(&self, t: &Torrent, target: Option<std::net::IpAddr>) -> Value {
@@ -190,20 +249,29 @@ impl Service {
     }
 
     async fn resolve_device(&self, wanted: Option<&str>) -> Result<Device> {
-        let wanted = match wanted.map(str::to_string).or_else(|| self.config.lock().unwrap().default_device.clone()) {
+        let wanted = match wanted
+            .map(str::to_string)
+            .or_else(|| self.config.lock().unwrap().default_device.clone())
+        {
             Some(w) => w,
             None => {
                 let found = self.devices(cast::discovery::discover(DISCOVERY).await?);
                 return match found.as_slice() {
                     [one] => Ok(one.clone()),
-                    _ => Err(Error::UnknownDevice { wanted: "(none named)".into(), found: cast::describe_all(&found) }),
+                    _ => Err(Error::UnknownDevice {
+                        wanted: "(none named)".into(),
+                        found: cast::describe_all(&found),
+                    }),
                 };
             }
         };
         if let Ok(d) = cast::choose(&wanted, &self.devices(Vec::new())) {
             return Ok(d);
         }
-        cast::choose(&wanted, &self.devices(cast::discovery::find(&wanted, DISCOVERY).await?))
+        cast::choose(
+            &wanted,
+            &self.devices(cast::discovery::find(&wanted, DISCOVERY).await?),
+        )
     }
 
     async fn play(&self, t: &Torrent, device: Option<&str>) -> Result<Value> {
@@ -212,7 +280,8 @@ impl Service {
         let url = self.server.url(&path, Some(device.addr.ip()));
         let load = LoadRequest {
             url: url.clone(),
-            content_type: crate::media::content_type(std::path::Path::new(&t.selected_file().path)).into(),
+            content_type: crate::media::content_type(std::path::Path::new(&t.selected_file().path))
+                .into(),
             title: t.name.clone(),
             duration: None,
         };
@@ -221,7 +290,10 @@ impl Service {
             Some(s) => s,
             None => {
                 let s = DeviceSession::connect(device.clone(), self.engine.events.clone()).await?;
-                self.casts.lock().unwrap().insert(device.name.clone(), s.clone());
+                self.casts
+                    .lock()
+                    .unwrap()
+                    .insert(device.name.clone(), s.clone());
                 s
             }
         };
@@ -232,9 +304,12 @@ impl Service {
 
     fn session(&self, device: Option<&str>) -> Result<Arc<DeviceSession>> {
         let casts = self.casts.lock().unwrap();
-        let name = device.map(str::to_string).or_else(|| self.last_device.lock().unwrap().clone());
-        name.and_then(|n| casts.get(&n).cloned())
-            .ok_or_else(|| Error::Cast(format!("not casting to {}", device.unwrap_or("any device"))))
+        let name = device
+            .map(str::to_string)
+            .or_else(|| self.last_device.lock().unwrap().clone());
+        name.and_then(|n| casts.get(&n).cloned()).ok_or_else(|| {
+            Error::Cast(format!("not casting to {}", device.unwrap_or("any device")))
+        })
     }
 
     fn control(&self, device: Option<String>, command: CastCommand) -> Result<Value> {
@@ -245,7 +320,9 @@ impl Service {
 
     fn set_settings(&self, changes: Value) -> Result<Value> {
         let Value::Object(changes) = changes else {
-            return Err(Error::BadRequest("settings must be an object of config.toml keys".into()));
+            return Err(Error::BadRequest(
+                "settings must be an object of config.toml keys".into(),
+            ));
         };
         let mut config = self.config.lock().unwrap();
         let mut merged = serde_json::to_value(&*config)?;
@@ -255,7 +332,10 @@ impl Service {
         let text = toml::to_string(&merged).map_err(|e| Error::BadRequest(e.to_string()))?;
         let updated = Config::parse(&text).map_err(Error::BadRequest)?;
         std::fs::create_dir_all(&self.paths.config_dir)?;
-        std::fs::write(self.paths.config_file(), toml::to_string(&updated).map_err(|e| Error::BadRequest(e.to_string()))?)?;
+        std::fs::write(
+            self.paths.config_file(),
+            toml::to_string(&updated).map_err(|e| Error::BadRequest(e.to_string()))?,
+        )?;
         *config = updated;
         Ok(serde_json::to_value(&*config)?)
     }
@@ -291,7 +371,9 @@ fn code(e: &Error) -> ErrorCode {
         | Error::NoMediaFile(_)
         | Error::Metadata { .. } => ErrorCode::InvalidSource,
         Error::MetadataTimeout { .. } => ErrorCode::Timeout,
-        Error::UnknownTorrent(_) | Error::NoSuchFile { .. } | Error::UnknownDevice { .. } => ErrorCode::NotFound,
+        Error::UnknownTorrent(_) | Error::NoSuchFile { .. } | Error::UnknownDevice { .. } => {
+            ErrorCode::NotFound
+        }
         Error::Cast(_) | Error::Discovery(_) => ErrorCode::Cast,
         Error::BadRequest(_) => ErrorCode::BadRequest,
         _ => ErrorCode::Internal,

@@ -1,6 +1,7 @@
 //! Command-line interface definitions and dispatch.
 
 mod cast;
+mod control;
 mod demo;
 mod devices;
 mod keys;
@@ -47,6 +48,45 @@ enum Command {
     Demo(DemoArgs),
     /// List the Cast devices on this network (mDNS) and the ones in config.toml.
     Devices(DevicesArgs),
+    /// Run the background daemon (the browser extension starts it on demand).
+    Daemon,
+    /// Show the daemon's torrents and casts.
+    Status {
+        /// JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Keep printing events (JSON lines) until Ctrl-C.
+        #[arg(long)]
+        follow: bool,
+    },
+    /// Pause the TV (through the daemon).
+    Pause {
+        #[arg(long)]
+        device: Option<String>,
+    },
+    /// Resume the TV (through the daemon).
+    Resume {
+        #[arg(long)]
+        device: Option<String>,
+    },
+    /// Seek: `90` goes to 1:30, `+30` / `-30` move by seconds (through the daemon).
+    Seek {
+        #[arg(allow_hyphen_values = true)]
+        position: String,
+        #[arg(long)]
+        device: Option<String>,
+    },
+    /// Volume 0–100, or `mute` / `unmute` (through the daemon).
+    Volume {
+        level: String,
+        #[arg(long)]
+        device: Option<String>,
+    },
+    /// Stop casting (through the daemon).
+    Stop {
+        #[arg(long)]
+        device: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -111,5 +151,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Play(args) => play::run(ctx, args).await,
         Command::Demo(args) => demo::run(ctx, args).await,
         Command::Devices(args) => devices::run(ctx, args).await,
+        Command::Daemon => control::daemon(ctx).await,
+        Command::Status { json, follow } => control::status(ctx, json, follow).await,
+        Command::Pause { device } => {
+            control::send(ctx, magnetcast::protocol::Command::Pause { device }).await
+        }
+        Command::Resume { device } => {
+            control::send(ctx, magnetcast::protocol::Command::Resume { device }).await
+        }
+        Command::Seek { position, device } => control::seek(ctx, &position, device).await,
+        Command::Volume { level, device } => control::volume(ctx, &level, device).await,
+        Command::Stop { device } => {
+            control::send(ctx, magnetcast::protocol::Command::Stop { device }).await
+        }
     }
+}
+
+/// Relay mode, as the browser starts us: paths from `MAGNETCAST_HOME` or the OS defaults.
+pub async fn relay() -> anyhow::Result<()> {
+    let home = std::env::var_os("MAGNETCAST_HOME").map(PathBuf::from);
+    let paths = Paths::resolve(home.as_deref())?;
+    let _log_guard = magnetcast::logging::init(&paths.log_dir(), tracing::Level::WARN);
+    magnetcast::relay::run(paths).await?;
+    Ok(())
 }

@@ -68,7 +68,10 @@ pub(super) fn snapshot(
             l.snapshot.peer_stats.live,
         )
     });
-    let (file_index, position) = torrent.streams.playhead().unwrap_or((torrent.selected(), 0));
+    let (file_index, position) = torrent
+        .streams
+        .playhead()
+        .unwrap_or((torrent.selected(), 0));
     Progress {
         torrent: torrent.info_hash.to_hex(),
         state: state_name(stats.state).to_string(),

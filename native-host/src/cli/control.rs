@@ -1,0 +1,130 @@
+//! The CLI as a client of the daemon, and `magnetcast daemon` itself.
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use futures::StreamExt;
+use magnetcast::daemon::{Daemon, client};
+use magnetcast::protocol::Command;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::Ctx;
+use super::play::shutdown_signal;
+
+pub async fn daemon(ctx: Ctx) -> anyhow::Result<()> {
+    let idle = Duration::from_secs(ctx.config.idle_exit_secs.max(1));
+    let daemon = Daemon::start(ctx.config, ctx.paths).await?;
+    daemon.run_until(idle, shutdown_signal()).await;
+    daemon.shutdown().await;
+    Ok(())
+}
+
+/// Sends one command and prints its result (JSON) or fails with its error.
+pub async fn send(ctx: Ctx, command: Command) -> anyhow::Result<()> {
+    let mut socket = client::connect(&ctx.paths)
+        .await
+        .context("start one with `magnetcast daemon` or from the browser")?;
+    let reply = client::request(&mut socket, command).await?;
+    match (reply.ok, reply.error) {
+        (true, _) => {
+            println!("{}", reply.result.unwrap_or_default());
+            Ok(())
+        }
+        (false, Some(e)) => bail!("{}", e.message),
+        (false, None) => bail!("the daemon refused without a reason"),
+    }
+}
+
+pub async fn seek(ctx: Ctx, position: &str, device: Option<String>) -> anyhow::Result<()> {
+    let value: f64 = position
+        .parse()
+        .with_context(|| format!("{position:?} is not a number of seconds"))?;
+    let command = if position.starts_with(['+', '-']) {
+        Command::Seek {
+            seconds: None,
+            by: Some(value),
+            device,
+        }
+    } else {
+        Command::Seek {
+            seconds: Some(value),
+            by: None,
+            device,
+        }
+    };
+    send(ctx, command).await
+}
+
+pub async fn volume(ctx: Ctx, level: &str, device: Option<String>) -> anyhow::Result<()> {
+    let command = match level {
+        "mute" => Command::Volume {
+            level: None,
+            muted: Some(true),
+            device,
+        },
+        "unmute" => Command::Volume {
+            level: None,
+            muted: Some(false),
+            device,
+        },
+        n => {
+            let level: f64 = n
+                .parse()
+                .with_context(|| format!("{n:?}: give 0–100, mute or unmute"))?;
+            Command::Volume {
+                level: Some(level),
+                muted: None,
+                device,
+            }
+        }
+    };
+    send(ctx, command).await
+}
+
+pub async fn status(ctx: Ctx, json: bool, follow: bool) -> anyhow::Result<()> {
+    let mut socket = client::connect(&ctx.paths)
+        .await
+        .context("start one with `magnetcast daemon` or from the browser")?;
+    let reply = client::request(&mut socket, Command::Status { torrent: None }).await?;
+    let result = reply.result.unwrap_or_default();
+    if json || follow {
+        println!("{result}");
+    } else {
+        let torrents = result["torrents"].as_array().cloned().unwrap_or_default();
+        if torrents.is_empty() {
+            println!("no torrents");
+        }
+        for t in torrents {
+            let pct = t["downloaded"].as_f64().unwrap_or(0.0) * 100.0
+                / t["total"].as_f64().unwrap_or(1.0).max(1.0);
+            println!(
+                "{}  {:>5.1}%  {}  {} peers",
+                t["torrent"].as_str().unwrap_or(""),
+                pct,
+                t["state"].as_str().unwrap_or(""),
+                t["peers"]
+            );
+        }
+        for c in result["casts"].as_array().cloned().unwrap_or_default() {
+            println!(
+                "{}: {} {}",
+                c["device"].as_str().unwrap_or(""),
+                c["link"].as_str().unwrap_or(""),
+                c["player_state"].as_str().unwrap_or("")
+            );
+        }
+    }
+    if follow {
+        loop {
+            tokio::select! {
+                _ = shutdown_signal() => return Ok(()),
+                m = socket.next() => match m {
+                    Some(Ok(Message::Text(t))) => println!("{t}"),
+                    Some(Ok(_)) => {}
+                    _ => bail!("the daemon closed the connection"),
+                },
+            }
+        }
+    }
+    Ok(())
+}
