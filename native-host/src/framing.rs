@@ -83,7 +83,7 @@ mod tests {
 
     #[test]
     fn oversized_frames_are_skipped_and_the_stream_stays_in_step() {
-        let mut input = frame(&vec![b'x'; 100]);
+        let mut input = frame(&[b'x'; 100]);
         input.extend(frame(b"{\"id\":1}"));
         let mut r = &input[..];
         assert!(matches!(
