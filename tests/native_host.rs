@@ -314,3 +314,35 @@ async fn the_control_api_wants_the_token_our_host_and_no_browser_origin() {
     assert_eq!(body["total"], 0);
     daemon.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_killed_with_sigkill_is_restarted_by_the_next_relay() {
+    let home = tempfile::tempdir().unwrap();
+    home_with_config(home.path(), "");
+    let _guard = DaemonGuard(home.path().to_path_buf());
+    let paths = Paths::under(home.path());
+    let mut relay = Relay::start(home.path());
+    relay.send(json!({"id": 1, "cmd": "list"})).await;
+    assert_eq!(relay.reply(1).await["ok"], true);
+    let first = read_runtime(&paths).unwrap().pid;
+
+    std::process::Command::new("kill")
+        .args(["-KILL", &first.to_string()])
+        .status()
+        .unwrap();
+    // The relay notices its daemon is gone, says so, and ends.
+    let r = relay.until(|v| (v["ok"] == false).then(|| v.clone())).await;
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("daemon went away"),
+        "{r}"
+    );
+
+    let mut next = Relay::start(home.path());
+    next.send(json!({"id": 2, "cmd": "list"})).await;
+    assert_eq!(next.reply(2).await["ok"], true);
+    let second = read_runtime(&paths).unwrap().pid;
+    assert_ne!(first, second, "a new daemon answered");
+}

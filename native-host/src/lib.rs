@@ -10,6 +10,7 @@ pub mod daemon;
 pub mod engine;
 pub mod error;
 pub mod framing;
+pub mod install;
 pub mod logging;
 pub mod media;
 pub mod paths;

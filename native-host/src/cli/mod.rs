@@ -87,6 +87,20 @@ enum Command {
         #[arg(long)]
         device: Option<String>,
     },
+    /// Let the browsers start magnetcast: write the native-messaging host manifests.
+    Install {
+        /// Which browsers (repeatable). Default: all of them.
+        #[arg(long, value_enum)]
+        browser: Vec<magnetcast::install::Browser>,
+        /// Write into this folder instead (portable browsers, test profiles).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// For every user of this machine (needs root / administrator).
+        #[arg(long)]
+        system: bool,
+    },
+    /// Remove exactly what `install` wrote.
+    Uninstall,
 }
 
 #[derive(Debug, Args)]
@@ -163,6 +177,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Volume { level, device } => control::volume(ctx, &level, device).await,
         Command::Stop { device } => {
             control::send(ctx, magnetcast::protocol::Command::Stop { device }).await
+        }
+        Command::Install {
+            browser,
+            dir,
+            system,
+        } => {
+            let browsers = match (browser.is_empty(), &dir) {
+                (false, _) => browser,
+                (true, None) => magnetcast::install::Browser::ALL.to_vec(),
+                (true, Some(_)) => anyhow::bail!(
+                    "with --dir, name the browser (--browser chromium or --browser firefox)"
+                ),
+            };
+            let said = magnetcast::install::install(&ctx.paths, &browsers, dir.as_deref(), system)?;
+            said.iter().for_each(|line| println!("{line}"));
+            Ok(())
+        }
+        Command::Uninstall => {
+            let said = magnetcast::install::uninstall(&ctx.paths)?;
+            said.iter().for_each(|line| println!("{line}"));
+            Ok(())
         }
     }
 }
