@@ -346,3 +346,90 @@ async fn a_daemon_killed_with_sigkill_is_restarted_by_the_next_relay() {
     let second = read_runtime(&paths).unwrap().pid;
     assert_ne!(first, second, "a new daemon answered");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn play_hands_the_torrent_to_a_running_daemon_and_cli_controls_reach_the_tv() {
+    use tokio::io::AsyncBufReadExt;
+    let src = video(12, 1500);
+    let original = std::fs::read(&src).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let seed = seeder(&seed_copy(&src, &work.path().join("seed")), None).await;
+    let home = work.path().join("home");
+    home_with_config(&home, "");
+    let _guard = DaemonGuard(home.clone());
+    let mut daemon = harness::magnetcast(&home).arg("daemon").spawn().unwrap();
+    let paths = Paths::under(&home);
+    wait_for("daemon", T, || {
+        let r = read_runtime(&paths);
+        async move { r.map(|_| ()) }
+    })
+    .await;
+    let mut tv = harness::Receiver::start(&["--rate", "1000000"]).await;
+
+    let mut play = harness::magnetcast(&home)
+        .args(["play", &seed.magnet(), "--device", &tv.addr(), "--json"])
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(play.stdout.take().unwrap()).lines();
+    harness::stream_url(&mut lines, T).await;
+    tv.wait("PLAYING", T, |v| {
+        (v["event"] == "state" && v["playerState"] == "PLAYING").then_some(())
+    })
+    .await;
+
+    // Controls from another terminal reach the TV through the daemon.
+    let out = harness::magnetcast(&home)
+        .args(["pause"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    tv.wait("PAUSE", T, |v| {
+        (v["event"] == "message" && v["type"] == "PAUSE").then_some(())
+    })
+    .await;
+    let out = harness::magnetcast(&home)
+        .args(["volume", "40"])
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success());
+    tv.wait("volume 0.4", T, |v| {
+        (v["event"] == "volume" && v["level"] == 0.4).then_some(())
+    })
+    .await;
+    let (_, bytes) = tv.fetched(0, T).await;
+    assert!(bytes == original);
+
+    // Ctrl-C on `play` stops the TV; the torrent stays with the daemon.
+    assert!(
+        harness::terminate(&mut play, Duration::from_secs(10))
+            .await
+            .success()
+    );
+    tv.wait("app stopped", T, |v| {
+        (v["event"] == "app_stopped").then_some(())
+    })
+    .await;
+    let out = harness::magnetcast(&home)
+        .args(["status", "--json"])
+        .output()
+        .await
+        .unwrap();
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        status["torrents"][0]["torrent"],
+        seed.info_hash.to_hex().as_str(),
+        "{status}"
+    );
+    assert!(
+        harness::terminate(&mut daemon, Duration::from_secs(10))
+            .await
+            .success()
+    );
+    seed.stop().await;
+}

@@ -80,7 +80,7 @@ impl Device {
 }
 
 /// Where the connection to a device stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Link {
     Connecting,
@@ -91,7 +91,7 @@ pub enum Link {
 }
 
 /// A device's state as the `Cast` event reports it.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CastStatus {
     pub device: String,
     pub link: Link,

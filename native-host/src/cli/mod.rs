@@ -7,6 +7,7 @@ mod devices;
 mod keys;
 mod output;
 mod play;
+mod remote;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -116,23 +117,23 @@ pub struct DevicesArgs {
 #[derive(Debug, Args)]
 pub struct PlayArgs {
     /// Magnet link, info hash, .torrent URL or .torrent path.
-    source: String,
+    pub source: String,
     /// Only serve the stream; do not cast to a device.
     #[arg(long, conflicts_with = "device")]
-    no_cast: bool,
+    pub no_cast: bool,
     /// The Cast device: its name or id (as `magnetcast devices` shows) or HOST[:PORT].
     /// Default: `default_device` from config.toml, else the only device found.
     #[arg(long, value_name = "NAME|ID|HOST[:PORT]")]
-    device: Option<String>,
+    pub device: Option<String>,
     /// The file to play, by index or (part of) its name. Default: the largest video.
     #[arg(long, value_name = "INDEX|NAME")]
-    file: Option<FileChoice>,
+    pub file: Option<FileChoice>,
     /// Print events as JSON lines on stdout instead of a progress bar.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
     /// Also connect to this peer (IP:PORT); may be repeated.
     #[arg(long = "peer", value_name = "IP:PORT")]
-    peers: Vec<SocketAddr>,
+    pub peers: Vec<SocketAddr>,
 }
 
 #[derive(Debug, Args)]

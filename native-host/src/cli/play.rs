@@ -90,6 +90,10 @@ impl Playback {
 }
 
 pub async fn run(ctx: Ctx, args: PlayArgs) -> anyhow::Result<()> {
+    // A running daemon owns the engine: hand the torrent to it so the cast outlives this command.
+    if let Ok(socket) = magnetcast::daemon::client::connect(&ctx.paths).await {
+        return super::remote::play(socket, args).await;
+    }
     let source = TorrentSource::parse_arg(&args.source)?;
     let add = AddOptions {
         file: args.file,

@@ -2,12 +2,12 @@
 //! hash as the torrent's id so every transport can route them without more state.
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cast::CastStatus;
 use crate::media::MediaKind;
 
-#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct FileEntry {
     pub index: usize,
     pub path: String,
@@ -15,7 +15,7 @@ pub struct FileEntry {
     pub kind: MediaKind,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum TorrentEvent {
     Added {
@@ -49,7 +49,7 @@ pub enum TorrentEvent {
 /// Keeps one Metadata event well under the 1 MiB native-messaging limit.
 pub const MAX_FILES_IN_EVENT: usize = 200;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Default, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 pub struct Progress {
     pub torrent: String,
     /// librqbit's state: `initializing`, `live`, `paused` or `error`.

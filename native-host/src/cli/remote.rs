@@ -1,0 +1,114 @@
+//! `play` when a daemon runs: the daemon adds and casts; this command shows progress and stops
+//! the cast on Ctrl-C.
+
+use anyhow::bail;
+use futures::StreamExt;
+use magnetcast::TorrentEvent;
+use magnetcast::daemon::client::{self, Socket};
+use magnetcast::protocol::Command;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::PlayArgs;
+use super::output::Output;
+use super::play::shutdown_signal;
+
+pub async fn play(mut socket: Socket, args: PlayArgs) -> anyhow::Result<()> {
+    let path = std::path::Path::new(&args.source);
+    let (source, torrent_base64) = if path.is_file() {
+        let bytes = std::fs::read(path)?;
+        (None, Some(data_encoding::BASE64.encode(&bytes)))
+    } else {
+        (Some(args.source.clone()), None)
+    };
+    let output = Output::new(args.json);
+    let file = args.file.map(|f| match f {
+        magnetcast::engine::FileChoice::Index(i) => i.to_string(),
+        magnetcast::engine::FileChoice::Name(n) => n,
+    });
+    let added = result(
+        client::request(
+            &mut socket,
+            Command::Add {
+                source,
+                torrent_base64,
+                file,
+                device: None,
+            },
+        )
+        .await?,
+    )?;
+    let torrent = added["torrent"].as_str().unwrap_or_default().to_string();
+    let mut url = added["stream_url"].as_str().unwrap_or_default().to_string();
+    let mut device = None;
+    if !args.no_cast {
+        match result(
+            client::request(
+                &mut socket,
+                Command::Play {
+                    torrent: torrent.clone(),
+                    device: args.device.clone(),
+                },
+            )
+            .await?,
+        ) {
+            Ok(cast) => {
+                url = cast["stream_url"].as_str().unwrap_or(&url).to_string();
+                device = cast["device"].as_str().map(str::to_string);
+            }
+            Err(e) if args.device.is_some() => return Err(e),
+            Err(e) => output.line(&format!("{e:#}; streaming only")),
+        }
+    }
+    output.stream_url(
+        &url,
+        added["name"].as_str().unwrap_or_default(),
+        added["file"]["path"].as_str().unwrap_or_default(),
+    );
+    loop {
+        tokio::select! {
+            _ = shutdown_signal() => break,
+            m = socket.next() => match m {
+                Some(Ok(Message::Text(t))) => {
+                    if let Ok(event) = serde_json::from_str::<TorrentEvent>(&t)
+                        && concerns(&event, &torrent, device.as_deref())
+                    {
+                        output.event(&event);
+                    }
+                }
+                Some(Ok(_)) => {}
+                _ => bail!("the daemon closed the connection"),
+            },
+        }
+    }
+    if let Some(device) = device {
+        let _ = client::request(
+            &mut socket,
+            Command::Stop {
+                device: Some(device),
+            },
+        )
+        .await;
+    }
+    output.finish();
+    Ok(())
+}
+
+fn concerns(event: &TorrentEvent, torrent: &str, device: Option<&str>) -> bool {
+    match event {
+        TorrentEvent::Progress(p) => p.torrent == torrent,
+        TorrentEvent::Completed { torrent: t } | TorrentEvent::Metadata { torrent: t, .. } => {
+            t == torrent
+        }
+        TorrentEvent::Cast(s) => Some(s.device.as_str()) == device,
+        TorrentEvent::Error { torrent: t, .. } => t.as_deref().is_none_or(|t| t == torrent),
+        _ => false,
+    }
+}
+
+fn result(reply: magnetcast::protocol::Reply) -> anyhow::Result<serde_json::Value> {
+    match (reply.ok, reply.error) {
+        (true, _) => Ok(reply.result.unwrap_or_default()),
+        (false, Some(e)) => bail!("{}", e.message),
+        (false, None) => bail!("the daemon refused without a reason"),
+    }
+}
