@@ -74,42 +74,50 @@ async fn play_with_device_makes_the_receiver_fetch_the_exact_bytes_and_stop_clos
     seed.stop().await;
 }
 
-/// Waits for a Cast event that satisfies `ok`.
+/// Waits for an engine event that `pick` accepts.
+async fn next_event<T>(
+    rx: &mut broadcast::Receiver<TorrentEvent>,
+    what: &str,
+    pick: impl Fn(TorrentEvent) -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + T;
+    loop {
+        match tokio::time::timeout(
+            deadline.saturating_duration_since(Instant::now()),
+            rx.recv(),
+        )
+        .await
+        {
+            Ok(Ok(e)) => {
+                if let Some(t) = pick(e) {
+                    return t;
+                }
+            }
+            Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
+            Ok(Err(e)) => panic!("event bus closed: {e}"),
+            Err(_) => panic!("timed out waiting for {what}"),
+        }
+    }
+}
+
 async fn cast_state(
     rx: &mut broadcast::Receiver<TorrentEvent>,
     what: &str,
     ok: impl Fn(&CastStatus) -> bool,
 ) -> CastStatus {
-    let deadline = Instant::now() + T;
-    loop {
-        match tokio::time::timeout(
-            deadline.saturating_duration_since(Instant::now()),
-            rx.recv(),
-        )
-        .await
-        {
-            Ok(Ok(TorrentEvent::Cast(s))) if ok(&s) => return s,
-            Ok(Ok(_)) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
-            Ok(Err(e)) => panic!("event bus closed: {e}"),
-            Err(_) => panic!("timed out waiting for cast state: {what}"),
-        }
-    }
+    next_event(rx, what, |e| match e {
+        TorrentEvent::Cast(s) if ok(&s) => Some(s),
+        _ => None,
+    })
+    .await
 }
 
 async fn error_event(rx: &mut broadcast::Receiver<TorrentEvent>, what: &str) -> String {
-    let deadline = Instant::now() + T;
-    loop {
-        match tokio::time::timeout(
-            deadline.saturating_duration_since(Instant::now()),
-            rx.recv(),
-        )
-        .await
-        {
-            Ok(Ok(TorrentEvent::Error { message, .. })) => return message,
-            Ok(_) => {}
-            Err(_) => panic!("timed out waiting for an error event: {what}"),
-        }
-    }
+    next_event(rx, what, |e| match e {
+        TorrentEvent::Error { message, .. } => Some(message),
+        _ => None,
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -30,6 +30,18 @@ impl Drop for DaemonGuard {
     }
 }
 
+/// `magnetcast daemon` under `home`, once its runtime file is written.
+async fn start_daemon(home: &Path) -> Child {
+    let child = harness::magnetcast(home).arg("daemon").spawn().unwrap();
+    let paths = Paths::under(home);
+    wait_for("the daemon's runtime file", T, || {
+        let r = read_runtime(&paths);
+        async move { r.map(|_| ()) }
+    })
+    .await;
+    child
+}
+
 fn home_with_config(dir: &Path, extra: &str) {
     std::fs::create_dir_all(dir.join("config")).unwrap();
     std::fs::write(
@@ -197,16 +209,8 @@ async fn the_daemon_is_single_and_leaves_when_idle() {
     let home = tempfile::tempdir().unwrap();
     home_with_config(home.path(), "idle_exit_secs = 1\n");
     let _guard = DaemonGuard(home.path().to_path_buf());
-    let mut first = harness::magnetcast(home.path())
-        .arg("daemon")
-        .spawn()
-        .unwrap();
+    let mut first = start_daemon(home.path()).await;
     let paths = Paths::under(home.path());
-    wait_for("runtime file", T, || {
-        let r = read_runtime(&paths);
-        async move { r.map(|_| ()) }
-    })
-    .await;
     let second = harness::magnetcast(home.path())
         .arg("daemon")
         .output()
@@ -357,13 +361,7 @@ async fn play_hands_the_torrent_to_a_running_daemon_and_cli_controls_reach_the_t
     let home = work.path().join("home");
     home_with_config(&home, "");
     let _guard = DaemonGuard(home.clone());
-    let mut daemon = harness::magnetcast(&home).arg("daemon").spawn().unwrap();
-    let paths = Paths::under(&home);
-    wait_for("daemon", T, || {
-        let r = read_runtime(&paths);
-        async move { r.map(|_| ()) }
-    })
-    .await;
+    let mut daemon = start_daemon(&home).await;
     let mut tv = harness::Receiver::start(&["--rate", "1000000"]).await;
 
     let mut play = harness::magnetcast(&home)

@@ -24,12 +24,14 @@ pub async fn send(ctx: Ctx, command: Command) -> anyhow::Result<()> {
     let mut socket = client::connect(&ctx.paths)
         .await
         .context("start one with `magnetcast daemon` or from the browser")?;
-    let reply = client::request(&mut socket, command).await?;
+    println!("{}", result(client::request(&mut socket, command).await?)?);
+    Ok(())
+}
+
+/// A reply's result, or its error as ours.
+pub fn result(reply: magnetcast::protocol::Reply) -> anyhow::Result<serde_json::Value> {
     match (reply.ok, reply.error) {
-        (true, _) => {
-            println!("{}", reply.result.unwrap_or_default());
-            Ok(())
-        }
+        (true, _) => Ok(reply.result.unwrap_or_default()),
         (false, Some(e)) => bail!("{}", e.message),
         (false, None) => bail!("the daemon refused without a reason"),
     }

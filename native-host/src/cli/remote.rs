@@ -9,6 +9,7 @@ use magnetcast::protocol::Command;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::PlayArgs;
+use super::control::result;
 use super::output::Output;
 use super::play::shutdown_signal;
 
@@ -102,13 +103,5 @@ fn concerns(event: &TorrentEvent, torrent: &str, device: Option<&str>) -> bool {
         TorrentEvent::Cast(s) => Some(s.device.as_str()) == device,
         TorrentEvent::Error { torrent: t, .. } => t.as_deref().is_none_or(|t| t == torrent),
         _ => false,
-    }
-}
-
-fn result(reply: magnetcast::protocol::Reply) -> anyhow::Result<serde_json::Value> {
-    match (reply.ok, reply.error) {
-        (true, _) => Ok(reply.result.unwrap_or_default()),
-        (false, Some(e)) => bail!("{}", e.message),
-        (false, None) => bail!("the daemon refused without a reason"),
     }
 }
