@@ -48,10 +48,13 @@ pub async fn run(ctx: Ctx, args: DemoArgs) -> anyhow::Result<()> {
         ..ctx.config
     };
     let magnet = seeder.magnet();
+    // The demo's torrent lives and dies with the temporary folder, not in the user's session.
+    let mut paths = magnetcast::Paths::under(&work.path().join("home"));
+    paths.config_dir = ctx.paths.config_dir.clone();
     let started = Instant::now();
     let playback = Playback::start(
         config,
-        &ctx.paths,
+        &paths,
         TorrentSource::Magnet(MagnetLink::parse(&magnet)?),
         AddOptions::default(),
         None,

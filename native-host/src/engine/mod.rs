@@ -5,6 +5,7 @@ pub mod events;
 mod fetch;
 pub mod files;
 mod progress;
+mod state;
 pub mod stream;
 
 use std::collections::HashMap;
@@ -43,10 +44,12 @@ const EVENT_BUFFER: usize = 1024;
 pub struct TorrentEngine {
     pub session: Arc<Session>,
     pub config: Arc<Config>,
+    session_dir: std::path::PathBuf,
     pub events: broadcast::Sender<TorrentEvent>,
     api: Api,
     http: reqwest::Client,
     torrents: Mutex<HashMap<InfoHash, Arc<Torrent>>>,
+    state: state::StateFile,
 }
 
 /// A torrent we manage, with the file chosen for playback.
@@ -56,6 +59,8 @@ pub struct Torrent {
     pub files: Vec<FileEntry>,
     selected: AtomicUsize,
     pub handle: Arc<ManagedTorrent>,
+    /// Bytes uploaded in earlier runs (librqbit counts from zero each run).
+    uploaded_before: u64,
     streams: stream::StreamSet,
     cancel: CancellationToken,
 }
@@ -130,20 +135,141 @@ impl TorrentEngine {
             runtime_worker_threads: Some(BLOCKING_THREADS),
             trackers,
             client_name_and_version: Some(concat!("magnetcast ", env!("CARGO_PKG_VERSION")).into()),
+            // Torrents, their file selection and verified pieces survive restarts, kill -9 included.
+            persistence: Some(librqbit::SessionPersistenceConfig::Json {
+                folder: Some(prepare_session_dir(&paths.data_dir.join("session"))?),
+            }),
+            fastresume: true,
             ..Default::default()
         };
         let session = Session::new_with_opts(download_dir, opts)
             .await
             .map_err(Error::Engine)?;
         let (events, _) = broadcast::channel(EVENT_BUFFER);
-        Ok(Arc::new(Self {
+        let engine = Arc::new(Self {
+            session_dir: paths.data_dir.join("session"),
             api: Api::new(session.clone(), None),
             session,
             config: Arc::new(config),
             events,
             http: fetch::client(),
             torrents: Mutex::default(),
-        }))
+            state: state::StateFile::open(paths.data_dir.join("torrents.json")),
+        });
+        engine.restore().await;
+        Ok(engine)
+    }
+
+    /// Takes back the torrents librqbit restored from its persistence.
+    async fn restore(self: &Arc<Self>) {
+        let handles: Vec<_> = self
+            .session
+            .with_torrents(|it| it.map(|(_, h)| h.clone()).collect());
+        for handle in handles {
+            let info_hash = InfoHash(handle.info_hash().0);
+            let handle = match self.state.get(&info_hash.to_hex()) {
+                Some(saved) if !saved.peers.is_empty() => {
+                    match self.readd_with_peers(handle, saved.peers).await {
+                        Ok(h) => h,
+                        Err(e) => {
+                            warn!(%info_hash, "cannot restore with its peers: {e}");
+                            continue;
+                        }
+                    }
+                }
+                _ => handle,
+            };
+            let Ok(files) = handle.with_metadata(|m| {
+                files::entries(
+                    m.info
+                        .iter_file_details()
+                        .map(|fd| (fd.filename.to_vec().join("/"), fd.len)),
+                )
+            }) else {
+                continue;
+            };
+            let saved = self.state.get(&info_hash.to_hex());
+            let selected = saved
+                .as_ref()
+                .map(|s| s.selected)
+                .or_else(|| handle.only_files().and_then(|f| f.first().copied()))
+                .filter(|i| *i < files.len())
+                .unwrap_or(0);
+            let name = saved
+                .map(|s| s.name)
+                .or_else(|| handle.name())
+                .unwrap_or_else(|| info_hash.to_hex());
+            tracing::info!(%info_hash, %name, "restored");
+            self.track(Torrent {
+                info_hash,
+                name,
+                files,
+                selected: AtomicUsize::new(selected),
+                handle,
+                uploaded_before: 0,
+                streams: stream::StreamSet::default(),
+                cancel: CancellationToken::new(),
+            });
+        }
+    }
+
+    /// Adds a restored torrent again with its peer hints (librqbit keeps no hints and offers no
+    /// way to add a peer to a running torrent). Its files are re-checked, not downloaded again.
+    async fn readd_with_peers(
+        &self,
+        handle: Arc<ManagedTorrent>,
+        peers: Vec<SocketAddr>,
+    ) -> Result<Arc<ManagedTorrent>> {
+        let bytes = handle
+            .with_metadata(|m| m.torrent_bytes.clone())
+            .map_err(Error::Engine)?;
+        let only_files = handle.only_files();
+        self.session
+            .delete(TorrentIdOrHash::Hash(handle.info_hash()), false)
+            .await
+            .map_err(Error::Engine)?;
+        let response = self
+            .session
+            .add_torrent(
+                AddTorrent::TorrentFileBytes(bytes),
+                Some(AddTorrentOptions {
+                    only_files,
+                    overwrite: true,
+                    initial_peers: Some(peers),
+                    ..Default::default()
+                }),
+            )
+            .await
+            .map_err(Error::Engine)?;
+        response
+            .into_handle()
+            .ok_or_else(|| Error::Engine(anyhow::anyhow!("librqbit ignored the add")))
+    }
+
+    fn track(self: &Arc<Self>, mut torrent: Torrent) -> Arc<Torrent> {
+        torrent.uploaded_before = self
+            .state
+            .get(&torrent.info_hash.to_hex())
+            .map_or(0, |s| s.uploaded_total);
+        let torrent = Arc::new(torrent);
+        self.state.update(&torrent.info_hash.to_hex(), |s| {
+            s.name = torrent.name.clone();
+            s.selected = torrent.selected();
+        });
+        self.torrents
+            .lock()
+            .unwrap()
+            .insert(torrent.info_hash, torrent.clone());
+        tokio::spawn(progress::run(self.clone(), torrent.clone()));
+        torrent
+    }
+
+    /// Saves the totals that must survive a restart (the poller calls this every few seconds,
+    /// so even kill -9 loses little).
+    pub(crate) fn save_totals(&self, t: &Torrent) {
+        let total = t.uploaded_before + t.handle.stats().uploaded_bytes;
+        self.state
+            .update(&t.info_hash.to_hex(), |s| s.uploaded_total = total);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<TorrentEvent> {
@@ -228,6 +354,7 @@ impl TorrentEngine {
             file_count: files.len(),
             selected,
         });
+        let hints = peers.clone();
         peers.extend(listing.seen_peers.iter().copied());
         peers.sort();
         peers.dedup();
@@ -249,21 +376,19 @@ impl TorrentEngine {
             AddTorrentResponse::ListOnly(_) => unreachable!("list_only was not asked for"),
         };
         info!(%info_hash, %name, file = %files[selected].path, "added");
-        let torrent = Arc::new(Torrent {
+        if !hints.is_empty() {
+            self.state.update(&info_hash.to_hex(), |s| s.peers = hints);
+        }
+        Ok(self.track(Torrent {
             info_hash,
             name,
             files,
             selected: AtomicUsize::new(selected),
             handle,
+            uploaded_before: 0,
             streams: stream::StreamSet::default(),
             cancel: CancellationToken::new(),
-        });
-        self.torrents
-            .lock()
-            .unwrap()
-            .insert(info_hash, torrent.clone());
-        tokio::spawn(progress::run(self.clone(), torrent.clone()));
-        Ok(torrent)
+        }))
     }
 
     async fn resolve_magnet(
@@ -363,6 +488,8 @@ impl TorrentEngine {
             .await
             .map_err(Error::Engine)?;
         torrent.selected.store(file_index, Ordering::Relaxed);
+        self.state
+            .update(&info_hash.to_hex(), |s| s.selected = file_index);
         Ok(())
     }
 
@@ -373,6 +500,9 @@ impl TorrentEngine {
 
     pub async fn pause(&self, info_hash: &InfoHash) -> Result<()> {
         let torrent = self.get(info_hash)?;
+        // A pause that lands while librqbit still checks the files can be lost when the check
+        // ends; pause a torrent that is past it.
+        torrent.handle.wait_until_initialized().await.map_err(Error::Engine)?;
         self.session
             .pause(&torrent.handle)
             .await
@@ -395,6 +525,7 @@ impl TorrentEngine {
             .await
             .map_err(Error::Engine)?;
         self.torrents.lock().unwrap().remove(info_hash);
+        self.state.remove(&info_hash.to_hex());
         self.publish(TorrentEvent::Removed {
             torrent: info_hash.to_hex(),
             files_deleted: delete_files,
@@ -402,18 +533,43 @@ impl TorrentEngine {
         Ok(())
     }
 
-    /// Stops every poller and the session. Streams still open fail their next read.
+    /// Stops every poller and the session, saving the totals. Streams still open fail their next
+    /// read.
     pub async fn shutdown(&self) {
         for t in self.torrents() {
             t.cancel.cancel();
+            self.save_totals(&t);
         }
         if tokio::time::timeout(Duration::from_secs(5), self.session.stop())
             .await
             .is_err()
         {
             warn!("session did not stop within 5 s");
+            return;
+        }
+        if let Err(e) = std::fs::write(self.session_dir.join(CLEAN_MARKER), b"") {
+            warn!("cannot mark a clean shutdown: {e}");
         }
     }
+}
+
+const CLEAN_MARKER: &str = "clean-shutdown";
+
+/// librqbit writes each torrent's piece bitfield to disk only every 16 MiB of download, and trusts
+/// it on start. After a crash or kill -9 it would fetch again what is already on disk; so unless the
+/// last run ended cleanly, drop the bitfields and let librqbit re-check the files (hashing is far
+/// cheaper than downloading, and every verified piece is kept).
+fn prepare_session_dir(dir: &std::path::Path) -> Result<std::path::PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let marker = dir.join(CLEAN_MARKER);
+    if std::fs::remove_file(&marker).is_err() {
+        for entry in std::fs::read_dir(dir)?.flatten() {
+            if entry.path().extension().is_some_and(|e| e == "bitv") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    Ok(dir.to_path_buf())
 }
 
 fn into_listing(response: AddTorrentResponse) -> Result<librqbit::ListOnlyResponse> {

@@ -14,12 +14,14 @@ use crate::engine::TorrentEngine;
 const STREAMING_TICK: Duration = Duration::from_millis(250);
 const IDLE_TICK: Duration = Duration::from_secs(1);
 const MIB: f64 = 1024.0 * 1024.0;
+const SAVE_EVERY: Duration = Duration::from_secs(5);
 
 pub(super) async fn run(engine: Arc<TorrentEngine>, torrent: Arc<Torrent>) {
     let mut last: Option<Progress> = None;
     let mut last_sent = Instant::now();
     let mut completed_sent = false;
     let mut last_error: Option<String> = None;
+    let mut saved_at = Instant::now();
     loop {
         let tick = if torrent.streams.live().is_empty() {
             IDLE_TICK
@@ -52,6 +54,10 @@ pub(super) async fn run(engine: Arc<TorrentEngine>, torrent: Arc<Torrent>) {
                 torrent: torrent.info_hash.to_hex(),
             });
         }
+        if saved_at.elapsed() >= SAVE_EVERY {
+            engine.save_totals(&torrent);
+            saved_at = Instant::now();
+        }
         last = Some(progress);
     }
 }
@@ -77,7 +83,7 @@ pub(super) fn snapshot(
         state: state_name(stats.state).to_string(),
         downloaded: stats.progress_bytes,
         total: stats.total_bytes,
-        uploaded: stats.uploaded_bytes,
+        uploaded: torrent.uploaded_before + stats.uploaded_bytes,
         down_bps: (down * MIB) as u64,
         up_bps: (up * MIB) as u64,
         peers,
