@@ -34,6 +34,10 @@ pub struct Config {
     pub devices: Vec<ManualDevice>,
     /// The daemon leaves after this long with no client, torrent or cast.
     pub idle_exit_secs: u64,
+    /// Stop seeding at this upload ratio (uploaded / size). Unset: no ratio limit; 0: never seed.
+    pub seed_ratio: Option<f64>,
+    /// Stop seeding after this many seconds of seeding. Unset: no time limit; 0: never seed.
+    pub seed_time_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -65,6 +69,8 @@ impl Default for Config {
             default_device: None,
             devices: Vec::new(),
             idle_exit_secs: 300,
+            seed_ratio: None,
+            seed_time_secs: None,
         }
     }
 }

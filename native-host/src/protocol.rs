@@ -106,6 +106,17 @@ pub enum Command {
         #[serde(default)]
         device: Option<String>,
     },
+    /// A torrent's own seeding limits (`ratio`, `time_secs`; unset = no limit on that axis,
+    /// 0 = do not seed), or `follow_config: true` to drop them.
+    SetSeeding {
+        torrent: String,
+        #[serde(default)]
+        ratio: Option<f64>,
+        #[serde(default)]
+        time_secs: Option<u64>,
+        #[serde(default)]
+        follow_config: bool,
+    },
     Remove {
         torrent: String,
         #[serde(default)]

@@ -185,6 +185,19 @@ impl Service {
                     .ok();
                 Ok(json!({"device": name}))
             }
+            Command::SetSeeding {
+                torrent,
+                ratio,
+                time_secs,
+                follow_config,
+            } => {
+                let limits = (!follow_config)
+                    .then_some(crate::engine::seeding::SeedLimits { ratio, time_secs });
+                self.engine
+                    .set_seed_limits(&hash(&torrent)?, limits)
+                    .await?;
+                Ok(json!({}))
+            }
             Command::Remove {
                 torrent,
                 delete_files,

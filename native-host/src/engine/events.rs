@@ -52,8 +52,12 @@ pub const MAX_FILES_IN_EVENT: usize = 200;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 pub struct Progress {
     pub torrent: String,
-    /// librqbit's state: `initializing`, `live`, `paused` or `error`.
+    /// `initializing`, `downloading`, `streaming`, `seeding`, `finished` (a seeding limit was
+    /// reached; see `reason`), `paused` or `error`.
     pub state: String,
+    pub reason: Option<String>,
+    /// uploaded / size of the selected files.
+    pub ratio: f64,
     /// Verified bytes of the selected file(s).
     pub downloaded: u64,
     pub total: u64,

@@ -5,6 +5,7 @@ pub mod events;
 mod fetch;
 pub mod files;
 mod progress;
+pub mod seeding;
 mod state;
 pub mod stream;
 
@@ -59,8 +60,12 @@ pub struct Torrent {
     pub files: Vec<FileEntry>,
     selected: AtomicUsize,
     pub handle: Arc<ManagedTorrent>,
-    /// Bytes uploaded in earlier runs (librqbit counts from zero each run).
-    uploaded_before: u64,
+    /// Bytes uploaded, all runs included.
+    uploaded: Mutex<UploadCounter>,
+    /// Seconds seeded in earlier runs.
+    seeding_before: u64,
+    /// This torrent's own limits; `None` follows the config.
+    limits: Mutex<Option<seeding::SeedLimits>>,
     streams: stream::StreamSet,
     cancel: CancellationToken,
 }
@@ -75,7 +80,40 @@ impl std::fmt::Debug for Torrent {
     }
 }
 
+/// librqbit counts uploaded bytes from zero each time a torrent goes live (start, unpause); this
+/// keeps the running total across those restarts.
+#[derive(Debug, Default)]
+struct UploadCounter {
+    total: u64,
+    base: u64,
+    last_live: u64,
+}
+
+impl UploadCounter {
+    fn starting_at(total: u64) -> Self {
+        Self {
+            total,
+            base: total,
+            last_live: 0,
+        }
+    }
+
+    fn observe(&mut self, live: u64) -> u64 {
+        if live < self.last_live {
+            self.base = self.total;
+        }
+        self.last_live = live;
+        self.total = self.total.max(self.base + live);
+        self.total
+    }
+}
+
 impl Torrent {
+    /// Bytes uploaded over the torrent's whole life, given its current stats.
+    pub(crate) fn uploaded_total(&self, stats: &librqbit::TorrentStats) -> u64 {
+        self.uploaded.lock().unwrap().observe(stats.uploaded_bytes)
+    }
+
     /// The index of the file being played.
     pub fn selected(&self) -> usize {
         self.selected.load(Ordering::Relaxed)
@@ -206,7 +244,9 @@ impl TorrentEngine {
                 files,
                 selected: AtomicUsize::new(selected),
                 handle,
-                uploaded_before: 0,
+                uploaded: Mutex::default(),
+                seeding_before: 0,
+                limits: Mutex::default(),
                 streams: stream::StreamSet::default(),
                 cancel: CancellationToken::new(),
             });
@@ -224,6 +264,7 @@ impl TorrentEngine {
             .with_metadata(|m| m.torrent_bytes.clone())
             .map_err(Error::Engine)?;
         let only_files = handle.only_files();
+        let paused = handle.is_paused();
         self.session
             .delete(TorrentIdOrHash::Hash(handle.info_hash()), false)
             .await
@@ -234,6 +275,7 @@ impl TorrentEngine {
                 AddTorrent::TorrentFileBytes(bytes),
                 Some(AddTorrentOptions {
                     only_files,
+                    paused,
                     overwrite: true,
                     initial_peers: Some(peers),
                     ..Default::default()
@@ -247,10 +289,12 @@ impl TorrentEngine {
     }
 
     fn track(self: &Arc<Self>, mut torrent: Torrent) -> Arc<Torrent> {
-        torrent.uploaded_before = self
+        let saved = self
             .state
             .get(&torrent.info_hash.to_hex())
-            .map_or(0, |s| s.uploaded_total);
+            .unwrap_or_default();
+        torrent.uploaded = Mutex::new(UploadCounter::starting_at(saved.uploaded_total));
+        torrent.seeding_before = saved.seeding_secs;
         let torrent = Arc::new(torrent);
         self.state.update(&torrent.info_hash.to_hex(), |s| {
             s.name = torrent.name.clone();
@@ -266,10 +310,57 @@ impl TorrentEngine {
 
     /// Saves the totals that must survive a restart (the poller calls this every few seconds,
     /// so even kill -9 loses little).
-    pub(crate) fn save_totals(&self, t: &Torrent) {
-        let total = t.uploaded_before + t.handle.stats().uploaded_bytes;
+    pub(crate) fn save_totals(&self, t: &Torrent, seeding_secs: u64) {
+        let total = t.uploaded_total(&t.handle.stats());
+        self.state.update(&t.info_hash.to_hex(), |s| {
+            s.uploaded_total = total;
+            s.seeding_secs = s.seeding_secs.max(seeding_secs);
+        });
+    }
+
+    /// The limits in force for `t`: its own, else the config's.
+    pub fn seed_limits(&self, t: &Torrent) -> seeding::SeedLimits {
+        t.limits.lock().unwrap().unwrap_or(seeding::SeedLimits {
+            ratio: self.config.seed_ratio,
+            time_secs: self.config.seed_time_secs,
+        })
+    }
+
+    /// Sets (or with `None` clears) a torrent's own seeding limits.
+    pub async fn set_seed_limits(
+        &self,
+        info_hash: &InfoHash,
+        limits: Option<seeding::SeedLimits>,
+    ) -> Result<()> {
+        let torrent = self.get(info_hash)?;
+        *torrent.limits.lock().unwrap() = limits;
+        // A torrent stopped by the old limits may seed again under the new ones.
+        if self.finished_reason(&torrent).is_some() {
+            self.state
+                .update(&info_hash.to_hex(), |s| s.finished_reason = None);
+            self.session
+                .unpause(&torrent.handle)
+                .await
+                .map_err(Error::Engine)?;
+        }
+        Ok(())
+    }
+
+    /// Stops seeding `t` for `reason`, remembered across restarts.
+    pub(crate) async fn finish_seeding(&self, t: &Torrent, reason: String) {
+        info!(info_hash = %t.info_hash, %reason, "stopped seeding");
+        self.state.update(&t.info_hash.to_hex(), |s| {
+            s.finished_reason = Some(reason.clone())
+        });
+        if let Err(e) = self.session.pause(&t.handle).await {
+            warn!(info_hash = %t.info_hash, "cannot pause after seeding: {e:#}");
+        }
+    }
+
+    pub(crate) fn finished_reason(&self, t: &Torrent) -> Option<String> {
         self.state
-            .update(&t.info_hash.to_hex(), |s| s.uploaded_total = total);
+            .get(&t.info_hash.to_hex())
+            .and_then(|s| s.finished_reason)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<TorrentEvent> {
@@ -385,7 +476,9 @@ impl TorrentEngine {
             files,
             selected: AtomicUsize::new(selected),
             handle,
-            uploaded_before: 0,
+            uploaded: Mutex::default(),
+            seeding_before: 0,
+            limits: Mutex::default(),
             streams: stream::StreamSet::default(),
             cancel: CancellationToken::new(),
         }))
@@ -502,7 +595,11 @@ impl TorrentEngine {
         let torrent = self.get(info_hash)?;
         // A pause that lands while librqbit still checks the files can be lost when the check
         // ends; pause a torrent that is past it.
-        torrent.handle.wait_until_initialized().await.map_err(Error::Engine)?;
+        torrent
+            .handle
+            .wait_until_initialized()
+            .await
+            .map_err(Error::Engine)?;
         self.session
             .pause(&torrent.handle)
             .await
@@ -538,7 +635,7 @@ impl TorrentEngine {
     pub async fn shutdown(&self) {
         for t in self.torrents() {
             t.cancel.cancel();
-            self.save_totals(&t);
+            self.save_totals(&t, 0);
         }
         if tokio::time::timeout(Duration::from_secs(5), self.session.stop())
             .await
@@ -576,5 +673,20 @@ fn into_listing(response: AddTorrentResponse) -> Result<librqbit::ListOnlyRespon
     match response {
         AddTorrentResponse::ListOnly(l) => Ok(l),
         _ => Err(Error::Engine(anyhow::anyhow!("librqbit ignored list_only"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UploadCounter;
+
+    #[test]
+    fn upload_totals_survive_librqbit_counter_restarts() {
+        let mut c = UploadCounter::starting_at(1000);
+        assert_eq!(c.observe(0), 1000);
+        assert_eq!(c.observe(500), 1500);
+        assert_eq!(c.observe(0), 1500, "paused: librqbit reports 0");
+        assert_eq!(c.observe(200), 1700, "live again, counting from 0");
+        assert_eq!(c.observe(200), 1700);
     }
 }

@@ -22,6 +22,9 @@ pub(super) async fn run(engine: Arc<TorrentEngine>, torrent: Arc<Torrent>) {
     let mut completed_sent = false;
     let mut last_error: Option<String> = None;
     let mut saved_at = Instant::now();
+    // Seeding time counts while the torrent is complete and live, across runs.
+    let mut seeding_secs = torrent.seeding_before;
+    let mut seeding_tick = Instant::now();
     loop {
         let tick = if torrent.streams.live().is_empty() {
             IDLE_TICK
@@ -42,6 +45,23 @@ pub(super) async fn run(engine: Arc<TorrentEngine>, torrent: Arc<Torrent>) {
             }
             last_error = stats.error.clone();
         }
+        let live = matches!(stats.state, librqbit::TorrentStatsState::Live);
+        if stats.finished && live {
+            seeding_secs += seeding_tick.elapsed().as_secs_f64().round() as u64;
+        }
+        seeding_tick = Instant::now();
+        if stats.finished && live && engine.finished_reason(&torrent).is_none() {
+            let uploaded = torrent.uploaded_total(&stats);
+            if let Some(reason) =
+                engine
+                    .seed_limits(&torrent)
+                    .reached(uploaded, stats.total_bytes, seeding_secs)
+            {
+                engine.save_totals(&torrent, seeding_secs);
+                engine.finish_seeding(&torrent, reason).await;
+            }
+        }
+        let stats = torrent.handle.stats();
         let progress = snapshot(&engine, &torrent, &stats);
         let changed = last.as_ref() != Some(&progress);
         if changed || last_sent.elapsed() >= IDLE_TICK {
@@ -55,7 +75,7 @@ pub(super) async fn run(engine: Arc<TorrentEngine>, torrent: Arc<Torrent>) {
             });
         }
         if saved_at.elapsed() >= SAVE_EVERY {
-            engine.save_totals(&torrent);
+            engine.save_totals(&torrent, seeding_secs);
             saved_at = Instant::now();
         }
         last = Some(progress);
@@ -78,18 +98,37 @@ pub(super) fn snapshot(
         .streams
         .playhead()
         .unwrap_or((torrent.selected(), 0));
+    let reason = engine.finished_reason(torrent);
+    // librqbit's `finished` is false while paused, even with every byte verified.
+    let complete =
+        stats.finished || (stats.total_bytes > 0 && stats.progress_bytes >= stats.total_bytes);
+    let streams = torrent.streams.live().len();
+    let uploaded = torrent.uploaded_total(stats);
+    let state = match (state_name(stats.state), &reason) {
+        (_, Some(_)) if complete => "finished",
+        ("live", _) if complete => "seeding",
+        ("live", _) if streams > 0 => "streaming",
+        ("live", _) => "downloading",
+        (other, _) => other,
+    };
+    let ratio = match stats.total_bytes {
+        0 => 0.0,
+        total => uploaded as f64 / total as f64,
+    };
     Progress {
         torrent: torrent.info_hash.to_hex(),
-        state: state_name(stats.state).to_string(),
+        state: state.to_string(),
+        reason,
+        ratio,
         downloaded: stats.progress_bytes,
         total: stats.total_bytes,
-        uploaded: torrent.uploaded_before + stats.uploaded_bytes,
+        uploaded,
         down_bps: (down * MIB) as u64,
         up_bps: (up * MIB) as u64,
         peers,
         buffered_ahead: buffered_ahead(engine, torrent, file_index, position),
-        streams: torrent.streams.live().len(),
-        finished: stats.finished,
+        streams,
+        finished: complete,
     }
 }
 

@@ -18,6 +18,12 @@ pub struct Saved {
     /// DHT or trackers a restored torrent would find no one.
     #[serde(default)]
     pub peers: Vec<std::net::SocketAddr>,
+    /// Seconds spent seeding over all runs, as of the last save.
+    #[serde(default)]
+    pub seeding_secs: u64,
+    /// Why seeding stopped, once a limit was reached.
+    #[serde(default)]
+    pub finished_reason: Option<String>,
 }
 
 pub struct StateFile {
