@@ -34,6 +34,9 @@ pub struct Config {
     pub devices: Vec<ManualDevice>,
     /// The daemon leaves after this long with no client, torrent or cast.
     pub idle_exit_secs: u64,
+    /// Send all torrent traffic (peers, trackers, DHT) through this network interface only, e.g.
+    /// a VPN's `wg0`. The control API and the stream server are not bound to it.
+    pub bind_interface: Option<String>,
     /// Stop seeding at this upload ratio (uploaded / size). Unset: no ratio limit; 0: never seed.
     pub seed_ratio: Option<f64>,
     /// Stop seeding after this many seconds of seeding. Unset: no time limit; 0: never seed.
@@ -69,6 +72,7 @@ impl Default for Config {
             default_device: None,
             devices: Vec::new(),
             idle_exit_secs: 300,
+            bind_interface: None,
             seed_ratio: None,
             seed_time_secs: None,
         }

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """A seeder that is not librqbit: libtorrent-rasterbar (Debian's python3-libtorrent).
 
-  libtorrent_seeder.py make FILE TORRENT_OUT TRACKER_URL
+  libtorrent_seeder.py make FILE TORRENT_OUT TRACKER_URL|-
       writes a .torrent of FILE (v1+v2 hybrid, libtorrent's default) and prints its v1 info hash
-  libtorrent_seeder.py seed TORRENT FILE LISTEN_IP
-      seeds FILE with DHT, LSD, UPnP and NAT-PMP off; once the tracker has accepted an announce
-      prints `ready <port>`, then keeps seeding until stdin closes (the test holds the pipe)
+  libtorrent_seeder.py seed TORRENT FILE LISTEN
+      (LISTEN: an IP, listened on at a free port, or libtorrent's `ip:port,ip:port` list)
+      seeds FILE with DHT, LSD, UPnP and NAT-PMP off; once listening (and, when the torrent has a
+      tracker, once the tracker has accepted an announce) prints `ready <port>`, then prints
+      `peer <ip>` for each peer address it sees, until stdin closes (the test holds the pipe)
 """
 import os
 import sys
+import threading
 import time
 
 import libtorrent as lt
@@ -18,7 +21,8 @@ def make(path, torrent_out, tracker):
     fs = lt.file_storage()
     lt.add_files(fs, path)
     t = lt.create_torrent(fs, 64 * 1024)
-    t.add_tracker(tracker)
+    if tracker != "-":
+        t.add_tracker(tracker)
     lt.set_piece_hashes(t, os.path.dirname(os.path.abspath(path)))
     data = lt.bencode(t.generate())
     with open(torrent_out, "wb") as f:
@@ -28,7 +32,7 @@ def make(path, torrent_out, tracker):
 
 def seed(torrent, path, listen_ip):
     ses = lt.session({
-        "listen_interfaces": f"{listen_ip}:0",
+        "listen_interfaces": listen_ip if ":" in listen_ip else f"{listen_ip}:0",
         "enable_dht": False,
         "enable_lsd": False,
         "enable_upnp": False,
@@ -36,15 +40,18 @@ def seed(torrent, path, listen_ip):
         "allow_multiple_connections_per_ip": True,
         "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.tracker_notification,
     })
+    info = lt.torrent_info(torrent)
     h = ses.add_torrent({
-        "ti": lt.torrent_info(torrent),
+        "ti": info,
         "save_path": os.path.dirname(os.path.abspath(path)),
         "flags": lt.torrent_flags.seed_mode,
     })
     # The tracker may reject an announce that races its start-up; libtorrent would then wait
     # minutes before retrying, so retry here until one is accepted.
     deadline = time.time() + 30
-    announced = False
+    announced = not list(info.trackers())
+    while not ses.listen_port():
+        time.sleep(0.05)
     while not announced:
         if time.time() > deadline:
             sys.exit("the tracker never accepted an announce")
@@ -57,7 +64,25 @@ def seed(torrent, path, listen_ip):
         if not announced:
             h.force_reannounce()
     print(f"ready {ses.listen_port()}", flush=True)
-    sys.stdin.read()
+    closed = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.read(), closed.set()), daemon=True).start()
+    # Connections can be shorter than any polling interval: watch the connection alerts.
+    ses.apply_settings({"alert_mask": lt.alert.category_t.connect_notification
+                        | lt.alert.category_t.peer_notification
+                        | lt.alert.category_t.error_notification})
+    seen = set()
+    while not closed.is_set():
+        addresses = [p.ip for p in h.get_peer_info()]
+        if ses.wait_for_alert(100):
+            for a in ses.pop_alerts():
+                endpoint = getattr(a, "endpoint", None) or getattr(a, "ip", None)
+                if endpoint:
+                    addresses.append(endpoint)
+        for endpoint in addresses:
+            ip = endpoint[0] if isinstance(endpoint, tuple) else str(endpoint).rsplit(":", 1)[0]
+            if ip not in seen:
+                seen.add(ip)
+                print(f"peer {ip}", flush=True)
 
 
 if __name__ == "__main__":

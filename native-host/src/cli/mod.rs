@@ -102,6 +102,8 @@ enum Command {
     },
     /// Remove exactly what `install` wrote.
     Uninstall,
+    /// List network interfaces (candidates for `bind_interface`, e.g. a VPN's `wg0`).
+    Interfaces,
 }
 
 #[derive(Debug, Args)]
@@ -193,6 +195,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let said = magnetcast::install::install(&ctx.paths, &browsers, dir.as_deref(), system)?;
             said.iter().for_each(|line| println!("{line}"));
+            Ok(())
+        }
+        Command::Interfaces => {
+            magnetcast::engine::interface_names()
+                .iter()
+                .for_each(|n| println!("{n}"));
             Ok(())
         }
         Command::Uninstall => {

@@ -153,7 +153,14 @@ impl TorrentEngine {
                 })
             })
             .collect::<Result<_>>()?;
+        if let Some(name) = &config.bind_interface {
+            check_interface(name).map_err(|message| Error::Config {
+                path: paths.config_file(),
+                message,
+            })?;
+        }
         let opts = SessionOptions {
+            bind_device_name: config.bind_interface.clone(),
             dht: config.dht.then(|| librqbit::DhtSessionConfig {
                 persistence: Some(librqbit::dht::DhtPersistenceConfig {
                     config_filename: Some(paths.data_dir.join("dht.json")),
@@ -651,6 +658,34 @@ impl TorrentEngine {
 }
 
 const CLEAN_MARKER: &str = "clean-shutdown";
+
+/// Fails closed: with a VPN interface configured but absent, nothing may download on the
+/// default route. (librqbit would fail too, with a less helpful socket error.)
+fn check_interface(name: &str) -> std::result::Result<(), String> {
+    if cfg!(windows) {
+        return Err(format!(
+            "key `bind_interface`: binding torrent traffic to {name:?} is not supported on Windows by the torrent engine; remove the key or route the whole machine through the VPN"
+        ));
+    }
+    let names = interface_names();
+    if names.iter().any(|n| n == name) {
+        return Ok(());
+    }
+    Err(format!(
+        "key `bind_interface`: no network interface named {name:?} (have: {}); nothing will be downloaded until it exists",
+        names.join(", ")
+    ))
+}
+
+/// Interface names, sorted, without duplicates.
+pub fn interface_names() -> Vec<String> {
+    let mut names: Vec<String> = if_addrs::get_if_addrs()
+        .map(|l| l.into_iter().map(|i| i.name).collect())
+        .unwrap_or_default();
+    names.sort();
+    names.dedup();
+    names
+}
 
 /// librqbit writes each torrent's piece bitfield to disk only every 16 MiB of download, and trusts
 /// it on start. After a crash or kill -9 it would fetch again what is already on disk; so unless the
