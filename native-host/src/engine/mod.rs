@@ -109,6 +109,27 @@ impl UploadCounter {
 }
 
 impl Torrent {
+    fn new(
+        info_hash: InfoHash,
+        name: String,
+        files: Vec<FileEntry>,
+        selected: usize,
+        handle: Arc<ManagedTorrent>,
+    ) -> Self {
+        Self {
+            info_hash,
+            name,
+            files,
+            selected: AtomicUsize::new(selected),
+            handle,
+            uploaded: Mutex::default(),
+            seeding_before: 0,
+            limits: Mutex::default(),
+            streams: stream::StreamSet::default(),
+            cancel: CancellationToken::new(),
+        }
+    }
+
     /// Bytes uploaded over the torrent's whole life, given its current stats.
     pub(crate) fn uploaded_total(&self, stats: &librqbit::TorrentStats) -> u64 {
         self.uploaded.lock().unwrap().observe(stats.uploaded_bytes)
@@ -245,18 +266,7 @@ impl TorrentEngine {
                 .or_else(|| handle.name())
                 .unwrap_or_else(|| info_hash.to_hex());
             tracing::info!(%info_hash, %name, "restored");
-            self.track(Torrent {
-                info_hash,
-                name,
-                files,
-                selected: AtomicUsize::new(selected),
-                handle,
-                uploaded: Mutex::default(),
-                seeding_before: 0,
-                limits: Mutex::default(),
-                streams: stream::StreamSet::default(),
-                cancel: CancellationToken::new(),
-            });
+            self.track(Torrent::new(info_hash, name, files, selected, handle));
         }
     }
 
@@ -477,18 +487,7 @@ impl TorrentEngine {
         if !hints.is_empty() {
             self.state.update(&info_hash.to_hex(), |s| s.peers = hints);
         }
-        Ok(self.track(Torrent {
-            info_hash,
-            name,
-            files,
-            selected: AtomicUsize::new(selected),
-            handle,
-            uploaded: Mutex::default(),
-            seeding_before: 0,
-            limits: Mutex::default(),
-            streams: stream::StreamSet::default(),
-            cancel: CancellationToken::new(),
-        }))
+        Ok(self.track(Torrent::new(info_hash, name, files, selected, handle)))
     }
 
     async fn resolve_magnet(
