@@ -47,6 +47,12 @@ pub enum Error {
     #[error("no Cast device named {wanted:?}; {found}")]
     UnknownDevice { wanted: String, found: String },
 
+    #[error("no Cast device found (name one with --device HOST[:PORT])")]
+    NoDevice,
+
+    #[error("several Cast devices found, choose one with --device: {0}")]
+    AmbiguousDevice(String),
+
     #[error("cast: {0}")]
     Cast(String),
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::cast::{self, CastCommand, Device, DeviceSession, LoadRequest};
+use crate::cast::{self, CastCommand, DeviceSession, LoadRequest};
 use crate::config::Config;
 use crate::engine::{AddOptions, Torrent, TorrentEngine};
 use crate::error::{Error, Result};
@@ -15,8 +15,6 @@ use crate::paths::Paths;
 use crate::protocol::{Command, ErrorCode, MAX_PAGE, Reply, Request};
 use crate::source::{InfoHash, TorrentSource};
 use crate::stream::StreamServer;
-
-const DISCOVERY: Duration = Duration::from_secs(3);
 
 pub struct Service {
     pub engine: Arc<TorrentEngine>,
@@ -209,7 +207,9 @@ impl Service {
             }
             Command::Devices { timeout_secs } => {
                 let timeout = Duration::from_secs_f64(timeout_secs.unwrap_or(3.0).clamp(0.1, 30.0));
-                Ok(json!({"devices": self.devices(cast::discovery::discover(timeout).await?)}))
+                Ok(
+                    json!({"devices": cast::with_configured(&self.config(), cast::discovery::discover(timeout).await?)}),
+                )
             }
             Command::SettingsGet => Ok(serde_json::to_value(&*self.config.lock().unwrap())?),
             Command::SettingsSet { settings } => self.set_settings(settings),
@@ -249,55 +249,16 @@ impl Service {
         })
     }
 
-    fn devices(&self, found: Vec<Device>) -> Vec<Device> {
-        let config = self.config.lock().unwrap();
-        let mut all = found;
-        for m in &config.devices {
-            if let Some(mut d) = Device::from_host_arg(&format!("{}:{}", m.host, m.port)) {
-                d.name = m.name.clone();
-                all.push(d);
-            }
-        }
-        all
-    }
-
-    async fn resolve_device(&self, wanted: Option<&str>) -> Result<Device> {
-        let wanted = match wanted
-            .map(str::to_string)
-            .or_else(|| self.config.lock().unwrap().default_device.clone())
-        {
-            Some(w) => w,
-            None => {
-                let found = self.devices(cast::discovery::discover(DISCOVERY).await?);
-                return match found.as_slice() {
-                    [one] => Ok(one.clone()),
-                    _ => Err(Error::UnknownDevice {
-                        wanted: "(none named)".into(),
-                        found: cast::describe_all(&found),
-                    }),
-                };
-            }
-        };
-        if let Ok(d) = cast::choose(&wanted, &self.devices(Vec::new())) {
-            return Ok(d);
-        }
-        cast::choose(
-            &wanted,
-            &self.devices(cast::discovery::find(&wanted, DISCOVERY).await?),
-        )
+    /// A copy: `settings_set` may change the config while a discovery is under way.
+    fn config(&self) -> Config {
+        self.config.lock().unwrap().clone()
     }
 
     async fn play(&self, t: &Torrent, device: Option<&str>) -> Result<Value> {
-        let device = self.resolve_device(device).await?;
+        let device = cast::resolve(&self.config(), device).await?;
         let path = self.server.publish(t, t.selected());
         let url = self.server.url(&path, Some(device.addr.ip()));
-        let load = LoadRequest {
-            url: url.clone(),
-            content_type: crate::media::content_type(std::path::Path::new(&t.selected_file().path))
-                .into(),
-            title: t.name.clone(),
-            duration: None,
-        };
+        let load = LoadRequest::for_torrent(t, url.clone());
         let existing = self.casts.lock().unwrap().get(&device.name).cloned();
         let session = match existing {
             Some(s) => s,
@@ -384,9 +345,11 @@ fn code(e: &Error) -> ErrorCode {
         | Error::NoMediaFile(_)
         | Error::Metadata { .. } => ErrorCode::InvalidSource,
         Error::MetadataTimeout { .. } => ErrorCode::Timeout,
-        Error::UnknownTorrent(_) | Error::NoSuchFile { .. } | Error::UnknownDevice { .. } => {
-            ErrorCode::NotFound
-        }
+        Error::UnknownTorrent(_)
+        | Error::NoSuchFile { .. }
+        | Error::UnknownDevice { .. }
+        | Error::NoDevice
+        | Error::AmbiguousDevice(_) => ErrorCode::NotFound,
         Error::Cast(_) | Error::Discovery(_) => ErrorCode::Cast,
         Error::BadRequest(_) => ErrorCode::BadRequest,
         _ => ErrorCode::Internal,

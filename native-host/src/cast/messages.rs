@@ -23,6 +23,20 @@ pub struct LoadRequest {
     pub duration: Option<f64>,
 }
 
+impl LoadRequest {
+    /// What a device needs to play the selected file of `torrent` from `url`.
+    pub fn for_torrent(torrent: &crate::engine::Torrent, url: String) -> Self {
+        let file = torrent.selected_file();
+        Self {
+            url,
+            content_type: crate::media::content_type(std::path::Path::new(&file.path)).to_string(),
+            title: torrent.name.clone(),
+            // Left to the device until the container is probed.
+            duration: None,
+        }
+    }
+}
+
 pub fn connect() -> String {
     json!({"type": "CONNECT"}).to_string()
 }

@@ -4,6 +4,7 @@
 mod device;
 pub mod discovery;
 pub mod messages;
+mod resolve;
 mod tls;
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use device::DeviceSession;
 pub use messages::LoadRequest;
+pub use resolve::{DISCOVERY, resolve, with_configured};
 pub use tls::install_default_provider;
 
 use crate::error::{Error, Result};

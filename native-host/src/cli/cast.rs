@@ -1,57 +1,23 @@
 //! Choosing the device for `play` and driving it.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use magnetcast::cast::{self, CastCommand, Device, DeviceSession, LoadRequest, discovery};
-use magnetcast::{Config, TorrentEngine};
+use magnetcast::cast::{self, CastCommand, Device, DeviceSession, LoadRequest};
+use magnetcast::{Config, Error, TorrentEngine};
 
-const DISCOVERY: Duration = Duration::from_secs(3);
-
-/// Discovered devices plus the ones configured by hand.
-pub fn known_devices(config: &Config, mut found: Vec<Device>) -> Vec<Device> {
-    for m in &config.devices {
-        match Device::from_host_arg(&format!("{}:{}", m.host, m.port)) {
-            Some(mut d) => {
-                d.name = m.name.clone();
-                found.push(d);
-            }
-            None => {
-                tracing::warn!(host = %m.host, "config device {:?}: cannot resolve its host", m.name)
-            }
-        }
-    }
-    found
-}
-
-/// The device `play` should use, or `Ok(None)` with a message when the choice is not clear.
+/// The device `play` should use; when none was named and the network does not make the choice
+/// clear, the message to show while streaming on without a TV.
 pub async fn choose(
     config: &Config,
     wanted: Option<&str>,
 ) -> anyhow::Result<Result<Device, String>> {
-    if let Some(wanted) = wanted.or(config.default_device.as_deref()) {
-        let configured = known_devices(config, Vec::new());
-        if let Ok(d) = cast::choose(wanted, &configured) {
-            return Ok(Ok(d));
+    match cast::resolve(config, wanted).await {
+        Ok(d) => Ok(Ok(d)),
+        Err(e @ (Error::NoDevice | Error::AmbiguousDevice(_))) if wanted.is_none() => {
+            Ok(Err(format!("{e}; streaming only")))
         }
-        let found = known_devices(config, discovery::find(wanted, DISCOVERY).await?);
-        return Ok(Ok(cast::choose(wanted, &found)?));
+        Err(e) => Err(e.into()),
     }
-    let found = known_devices(config, discovery::discover(DISCOVERY).await?);
-    Ok(match found.as_slice() {
-        [one] => Ok(one.clone()),
-        [] => {
-            Err("no Cast device found; streaming only (name one with --device HOST[:PORT])".into())
-        }
-        many => Err(format!(
-            "{} Cast devices found, choose one with --device: {}",
-            many.len(),
-            many.iter()
-                .map(Device::describe)
-                .collect::<Vec<_>>()
-                .join("; ")
-        )),
-    })
 }
 
 /// Connects to `device` and asks it to play `url`.

@@ -2,12 +2,11 @@
 
 use std::time::Duration;
 
-use super::cast::known_devices;
 use super::{Ctx, DevicesArgs};
 
 pub async fn run(ctx: Ctx, args: DevicesArgs) -> anyhow::Result<()> {
     let timeout = Duration::from_secs_f64(args.timeout.clamp(0.1, 60.0));
-    let devices = known_devices(
+    let devices = magnetcast::cast::with_configured(
         &ctx.config,
         magnetcast::cast::discovery::discover(timeout).await?,
     );

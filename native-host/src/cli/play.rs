@@ -69,18 +69,6 @@ impl Playback {
         })
     }
 
-    /// What a Cast device needs to play the stream.
-    pub fn load_request(&self) -> LoadRequest {
-        let file = self.torrent.selected_file();
-        LoadRequest {
-            url: self.url.clone(),
-            content_type: magnetcast::media::content_type(std::path::Path::new(&file.path))
-                .to_string(),
-            title: self.torrent.name.clone(),
-            duration: None,
-        }
-    }
-
     pub async fn stop(self) {
         self.server.shutdown();
         self.engine.shutdown().await;
@@ -107,7 +95,13 @@ pub async fn run(ctx: Ctx, args: PlayArgs) -> anyhow::Result<()> {
     let target = device.as_ref().ok().map(|d| d.addr.ip());
     let playback = Playback::start(ctx.config, &ctx.paths, source, add, target, args.json).await?;
     let session = match device {
-        Ok(device) => match cast::start(&playback.engine, device, playback.load_request()).await {
+        Ok(device) => match cast::start(
+            &playback.engine,
+            device,
+            LoadRequest::for_torrent(&playback.torrent, playback.url.clone()),
+        )
+        .await
+        {
             Ok(session) => Some(session),
             Err(e) => {
                 playback.stop().await;

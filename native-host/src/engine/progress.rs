@@ -23,7 +23,7 @@ pub(super) async fn run(engine: Arc<TorrentEngine>, torrent: Arc<Torrent>) {
     let mut last_error: Option<String> = None;
     let mut saved_at = Instant::now();
     // Seeding time counts while the torrent is complete and live, across runs.
-    let mut seeding_secs = torrent.seeding_before;
+    let mut seeding = Duration::from_secs(torrent.seeding_before);
     let mut seeding_tick = Instant::now();
     loop {
         let tick = if torrent.streams.live().is_empty() {
@@ -47,9 +47,12 @@ pub(super) async fn run(engine: Arc<TorrentEngine>, torrent: Arc<Torrent>) {
         }
         let live = matches!(stats.state, librqbit::TorrentStatsState::Live);
         if stats.finished && live {
-            seeding_secs += seeding_tick.elapsed().as_secs_f64().round() as u64;
+            // Summed as a Duration: at 4 ticks a second, whole seconds per tick would round to 0.
+            seeding += seeding_tick.elapsed();
         }
         seeding_tick = Instant::now();
+        let seeding_secs = seeding.as_secs();
+        let mut stopped = false;
         if stats.finished && live && engine.finished_reason(&torrent).is_none() {
             let uploaded = torrent.uploaded_total(&stats);
             if let Some(reason) =
@@ -59,9 +62,15 @@ pub(super) async fn run(engine: Arc<TorrentEngine>, torrent: Arc<Torrent>) {
             {
                 engine.save_totals(&torrent, seeding_secs);
                 engine.finish_seeding(&torrent, reason).await;
+                stopped = true;
             }
         }
-        let stats = torrent.handle.stats();
+        // Pausing changed what librqbit reports; otherwise this tick's stats are current.
+        let stats = if stopped {
+            torrent.handle.stats()
+        } else {
+            stats
+        };
         let progress = snapshot(&engine, &torrent, &stats);
         let changed = last.as_ref() != Some(&progress);
         if changed || last_sent.elapsed() >= IDLE_TICK {
