@@ -6,7 +6,7 @@ mod harness;
 
 use std::time::{Duration, Instant};
 
-use harness::{Receiver, Rig, magnetcast, seed_copy, seeder, stream_url, terminate, video};
+use harness::{Receiver, Rig, Seeded, magnetcast, seeded, seeder, stream_url, terminate, video};
 use magnetcast::TorrentEvent;
 use magnetcast::cast::{CastCommand, CastStatus, Device, DeviceSession, Link};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -16,10 +16,12 @@ const T: Duration = Duration::from_secs(30);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn play_with_device_makes_the_receiver_fetch_the_exact_bytes_and_stop_closes_the_app() {
-    let src = video(12, 1500);
-    let original = std::fs::read(&src).unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let seed = seeder(&seed_copy(&src, &work.path().join("seed")), None).await;
+    let Seeded {
+        original,
+        work,
+        seed,
+        ..
+    } = seeded(12, 1500, None).await;
     let mut tv = Receiver::start(&[]).await;
 
     let started = Instant::now();
@@ -122,10 +124,12 @@ async fn error_event(rx: &mut broadcast::Receiver<TorrentEvent>, what: &str) -> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pause_seek_volume_and_stop_reach_the_receiver_and_come_back_as_status() {
-    let src = video(12, 1500);
-    let original = std::fs::read(&src).unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let seed = seeder(&seed_copy(&src, &work.path().join("seed")), None).await;
+    let Seeded {
+        original,
+        work: _work,
+        seed,
+        ..
+    } = seeded(12, 1500, None).await;
     let rig = Rig::new().await;
     let torrent = rig.add_magnet(&seed.magnet()).await;
     let url = rig.url(&torrent);
@@ -271,9 +275,9 @@ async fn an_unsupported_file_gives_an_error_naming_the_url_the_type_and_the_devi
 #[tokio::test]
 async fn unknown_devices_and_refused_ports_are_clear_errors() {
     let home = tempfile::tempdir().unwrap();
-    let src = video(12, 1500);
-    let work = tempfile::tempdir().unwrap();
-    let seed = seeder(&seed_copy(&src, &work.path().join("seed")), None).await;
+    let Seeded {
+        work: _work, seed, ..
+    } = seeded(12, 1500, None).await;
     let out = magnetcast(home.path())
         .args(["play", &seed.magnet(), "--device", "Nonexistent TV"])
         .output()

@@ -6,16 +6,18 @@ mod harness;
 use std::time::{Duration, Instant};
 
 use harness::{
-    ffprobe_duration, get, magnetcast, next_json, seed_copy, seeder, stream_url, terminate, video,
+    Seeded, ffprobe_duration, get, magnetcast, next_json, seeded, stream_url, terminate,
 };
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn play_prints_a_stream_url_that_ffprobe_reads_and_stops_on_sigterm() {
-    let src = video(12, 1500);
-    let original = std::fs::read(&src).unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let seed = seeder(&seed_copy(&src, &work.path().join("seed")), None).await;
+    let Seeded {
+        original,
+        work,
+        seed,
+        ..
+    } = seeded(12, 1500, None).await;
 
     let started = Instant::now();
     let mut child = magnetcast(&work.path().join("home"))

@@ -7,7 +7,7 @@ mod harness;
 use std::path::Path;
 use std::time::Duration;
 
-use harness::{OFFLINE_TOML, magnetcast, seed_copy, seeder, video, wait_for};
+use harness::{OFFLINE_TOML, Seeded, magnetcast, seeded, wait_for};
 use magnetcast::Paths;
 use magnetcast::daemon::read_runtime;
 use serde_json::Value;
@@ -26,25 +26,20 @@ async fn status(home: &Path) -> Option<Value> {
         .flatten()
 }
 
-async fn start_daemon(home: &Path) -> tokio::process::Child {
-    let _ = std::fs::remove_file(magnetcast::daemon::runtime_file(&Paths::under(home)));
-    let child = magnetcast(home).arg("daemon").spawn().unwrap();
-    wait_for("daemon", T, || async { status(home).await.map(|_| ()) }).await;
-    child
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_download_then_restart_resumes_from_verified_pieces() {
-    let src = video(20, 2000);
-    let original = std::fs::read(&src).unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let seed = seeder(&seed_copy(&src, &work.path().join("seed")), Some(800_000)).await;
+    let Seeded {
+        original,
+        work,
+        seed,
+        ..
+    } = seeded(20, 2000, Some(800_000)).await;
     let home = work.path().join("home");
     std::fs::create_dir_all(home.join("config")).unwrap();
     std::fs::write(home.join("config/config.toml"), OFFLINE_TOML).unwrap();
     let hash = seed.info_hash.to_hex();
 
-    let mut daemon = start_daemon(&home).await;
+    let mut daemon = harness::start_daemon(&home).await;
     let out = tokio::time::timeout(T, async {
         let mut play = magnetcast(&home)
             .args(["play", &seed.magnet(), "--no-cast", "--json"])
@@ -71,7 +66,7 @@ async fn kill_9_mid_download_then_restart_resumes_from_verified_pieces() {
         "a killed daemon leaves its runtime file"
     );
 
-    let mut daemon = start_daemon(&home).await;
+    let mut daemon = harness::start_daemon(&home).await;
     let after = wait_for("the torrent back after the restart", T, || async {
         let s = status(&home).await?;
         let t = s["torrents"]

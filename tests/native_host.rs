@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use harness::{OFFLINE_TOML, seed_copy, seeder, video, wait_for};
+use harness::{OFFLINE_TOML, Seeded, seeded};
 use magnetcast::Paths;
 use magnetcast::daemon::{Daemon, read_runtime};
 use serde_json::{Value, json};
@@ -31,17 +31,6 @@ impl Drop for DaemonGuard {
 }
 
 /// `magnetcast daemon` under `home`, once its runtime file is written.
-async fn start_daemon(home: &Path) -> Child {
-    let child = harness::magnetcast(home).arg("daemon").spawn().unwrap();
-    let paths = Paths::under(home);
-    wait_for("the daemon's runtime file", T, || {
-        let r = read_runtime(&paths);
-        async move { r.map(|_| ()) }
-    })
-    .await;
-    child
-}
-
 fn home_with_config(dir: &Path, extra: &str) {
     std::fs::create_dir_all(dir.join("config")).unwrap();
     std::fs::write(
@@ -124,9 +113,7 @@ impl Relay {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_browser_started_relay_adds_a_torrent_gets_events_and_shares_the_daemon() {
-    let src = video(12, 1500);
-    let work = tempfile::tempdir().unwrap();
-    let seed = seeder(&seed_copy(&src, &work.path().join("seed")), None).await;
+    let Seeded { work, seed, .. } = seeded(12, 1500, None).await;
     let home = work.path().join("home");
     home_with_config(&home, "");
     let _guard = DaemonGuard(home.clone());
@@ -209,7 +196,7 @@ async fn the_daemon_is_single_and_leaves_when_idle() {
     let home = tempfile::tempdir().unwrap();
     home_with_config(home.path(), "idle_exit_secs = 1\n");
     let _guard = DaemonGuard(home.path().to_path_buf());
-    let mut first = start_daemon(home.path()).await;
+    let mut first = harness::start_daemon(home.path()).await;
     let paths = Paths::under(home.path());
     let second = harness::magnetcast(home.path())
         .arg("daemon")
@@ -354,14 +341,16 @@ async fn a_daemon_killed_with_sigkill_is_restarted_by_the_next_relay() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn play_hands_the_torrent_to_a_running_daemon_and_cli_controls_reach_the_tv() {
     use tokio::io::AsyncBufReadExt;
-    let src = video(12, 1500);
-    let original = std::fs::read(&src).unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let seed = seeder(&seed_copy(&src, &work.path().join("seed")), None).await;
+    let Seeded {
+        original,
+        work,
+        seed,
+        ..
+    } = seeded(12, 1500, None).await;
     let home = work.path().join("home");
     home_with_config(&home, "");
     let _guard = DaemonGuard(home.clone());
-    let mut daemon = start_daemon(&home).await;
+    let mut daemon = harness::start_daemon(&home).await;
     let mut tv = harness::Receiver::start(&["--rate", "1000000"]).await;
 
     let mut play = harness::magnetcast(&home)

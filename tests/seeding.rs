@@ -5,7 +5,7 @@ mod harness;
 
 use std::time::Duration;
 
-use harness::{Rig, seed_copy, seeder, video, wait_for};
+use harness::{Rig, Seeded, seeded, wait_for};
 use magnetcast::TorrentSource;
 use magnetcast::engine::{AddOptions, Progress};
 
@@ -21,9 +21,9 @@ async fn finished(rig: &Rig, hash: &magnetcast::InfoHash) -> Progress {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_ratio_limit_stops_seeding_once_enough_was_uploaded() {
-    let src = video(12, 1500);
-    let work = tempfile::tempdir().unwrap();
-    let seed = seeder(&seed_copy(&src, &work.path().join("seed")), None).await;
+    let Seeded {
+        work: _work, seed, ..
+    } = seeded(12, 1500, None).await;
 
     // A downloads from the seeder and must stop at ratio 0.5; B downloads from A alone.
     let a = Rig::with_config(|c| c.seed_ratio = Some(0.5)).await;
@@ -80,9 +80,9 @@ async fn the_ratio_limit_stops_seeding_once_enough_was_uploaded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_time_limit_and_seeding_off_stop_seeding_with_a_reason() {
-    let src = video(12, 1500);
-    let work = tempfile::tempdir().unwrap();
-    let seed = seeder(&seed_copy(&src, &work.path().join("seed")), None).await;
+    let Seeded {
+        work: _work, seed, ..
+    } = seeded(12, 1500, None).await;
 
     let timed = Rig::with_config(|c| c.seed_time_secs = Some(2)).await;
     let t = timed.add_magnet(&seed.magnet()).await;

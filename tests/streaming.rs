@@ -6,18 +6,20 @@ mod harness;
 
 use std::time::Duration;
 
-use harness::{Rig, get, seed_copy, seeder, video, wait_for};
+use harness::{Rig, Seeded, get, seeded, wait_for};
 use magnetcast::TorrentEvent;
 use magnetcast::engine::AddOptions;
 use magnetcast::{MagnetLink, TorrentSource};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn magnet_with_peer_hint_streams_exact_bytes_for_every_range_form() {
-    let src = video(12, 1500);
-    let original = std::fs::read(&src).unwrap();
+    let Seeded {
+        original,
+        work: _work,
+        seed,
+        ..
+    } = seeded(12, 1500, None).await;
     let len = original.len() as u64;
-    let work = tempfile::tempdir().unwrap();
-    let seed = seeder(&seed_copy(&src, &work.path().join("seed")), None).await;
 
     let rig = Rig::new().await;
     let mut events = rig.engine.subscribe();
@@ -161,12 +163,14 @@ async fn magnet_with_peer_hint_streams_exact_bytes_for_every_range_form() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_read_while_downloading_waits_for_pieces_and_returns_correct_bytes() {
-    let src = video(20, 2000);
-    let original = std::fs::read(&src).unwrap();
-    let len = original.len();
-    let work = tempfile::tempdir().unwrap();
     // ~1.5 MiB/s: the 5 MB file takes several seconds, so reads overlap the download.
-    let seed = seeder(&seed_copy(&src, &work.path().join("seed")), Some(1_500_000)).await;
+    let Seeded {
+        original,
+        work: _work,
+        seed,
+        ..
+    } = seeded(20, 2000, Some(1_500_000)).await;
+    let len = original.len();
     let rig = Rig::new().await;
     let torrent = rig.add_magnet(&seed.magnet()).await;
     let url = rig.url(&torrent);
@@ -192,11 +196,14 @@ async fn a_read_while_downloading_waits_for_pieces_and_returns_correct_bytes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn progress_reports_the_buffer_ahead_of_an_open_stream_and_disconnects_release_it() {
-    let src = video(20, 2000);
-    let len = std::fs::metadata(&src).unwrap().len();
-    let work = tempfile::tempdir().unwrap();
     // Slow enough (~400 KB/s for 5 MB) that the download is still running when we look.
-    let seed = seeder(&seed_copy(&src, &work.path().join("seed")), Some(400_000)).await;
+    let Seeded {
+        original,
+        work: _work,
+        seed,
+        ..
+    } = seeded(20, 2000, Some(400_000)).await;
+    let len = original.len() as u64;
     let rig = Rig::new().await;
     let mut events = rig.engine.subscribe();
     let torrent = rig.add_magnet(&seed.magnet()).await;
@@ -321,9 +328,12 @@ async fn bad_sources_give_clear_errors_and_leave_the_engine_working() {
     assert!(err.to_string().contains("404"), "{err}");
 
     // Asking for a file that is not there names the files that are.
-    let src = video(12, 1500);
-    let work = tempfile::tempdir().unwrap();
-    let seed = seeder(&seed_copy(&src, &work.path().join("seed")), None).await;
+    let Seeded {
+        src,
+        work: _work,
+        seed,
+        ..
+    } = seeded(12, 1500, None).await;
     let err = rig
         .engine
         .add(
@@ -365,10 +375,12 @@ async fn bad_sources_give_clear_errors_and_leave_the_engine_working() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pause_resume_and_remove_keeping_files() {
-    let src = video(20, 2000);
-    let original = std::fs::read(&src).unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let seed = seeder(&seed_copy(&src, &work.path().join("seed")), Some(1_000_000)).await;
+    let Seeded {
+        original,
+        work: _work,
+        seed,
+        ..
+    } = seeded(20, 2000, Some(1_000_000)).await;
     let rig = Rig::new().await;
     let torrent = rig.add_magnet(&seed.magnet()).await;
     let hash = torrent.info_hash;

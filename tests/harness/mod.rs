@@ -100,6 +100,27 @@ pub fn seed_copy(src: &Path, dir: &Path) -> PathBuf {
     dst
 }
 
+/// A generated video, seeded by a real librqbit seeder from its own folder inside `work`.
+pub struct Seeded {
+    pub src: PathBuf,
+    pub original: Vec<u8>,
+    pub work: tempfile::TempDir,
+    pub seed: LocalSeeder,
+}
+
+pub async fn seeded(seconds: u32, kbps: u32, upload_limit: Option<u32>) -> Seeded {
+    let src = video(seconds, kbps);
+    let original = std::fs::read(&src).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let seed = seeder(&seed_copy(&src, &work.path().join("seed")), upload_limit).await;
+    Seeded {
+        src,
+        original,
+        work,
+        seed,
+    }
+}
+
 pub async fn seeder(file: &Path, upload_limit: Option<u32>) -> LocalSeeder {
     LocalSeeder::start(
         file,
@@ -218,6 +239,15 @@ pub fn magnetcast(home: &Path) -> tokio::process::Command {
 pub async fn next_json<T>(
     lines: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
     timeout: Duration,
+    pick: impl FnMut(&serde_json::Value) -> Option<T>,
+) -> T {
+    json_line_until(lines, "the expected JSON line", timeout, pick).await
+}
+
+async fn json_line_until<T>(
+    lines: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    what: &str,
+    timeout: Duration,
     mut pick: impl FnMut(&serde_json::Value) -> Option<T>,
 ) -> T {
     tokio::time::timeout(timeout, async {
@@ -226,7 +256,7 @@ pub async fn next_json<T>(
                 .next_line()
                 .await
                 .expect("read stdout")
-                .expect("stdout closed before the expected line");
+                .unwrap_or_else(|| panic!("stdout closed before {what}"));
             let v: serde_json::Value = serde_json::from_str(&line)
                 .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
             if let Some(t) = pick(&v) {
@@ -235,7 +265,7 @@ pub async fn next_json<T>(
         }
     })
     .await
-    .expect("expected JSON line in time")
+    .unwrap_or_else(|_| panic!("timed out after {timeout:?} waiting for {what}"))
 }
 
 /// The URL from `play --json`'s `stream` line.
@@ -247,6 +277,20 @@ pub async fn stream_url(
         (v["event"] == "stream").then(|| v["url"].as_str().unwrap().to_string())
     })
     .await
+}
+
+/// `magnetcast daemon` under `home`, once it has written its runtime file (a stale one from a
+/// killed daemon is removed first).
+pub async fn start_daemon(home: &Path) -> tokio::process::Child {
+    let paths = Paths::under(home);
+    let _ = std::fs::remove_file(magnetcast::daemon::runtime_file(&paths));
+    let child = magnetcast(home).arg("daemon").spawn().unwrap();
+    wait_for("the daemon's runtime file", Duration::from_secs(30), || {
+        let r = magnetcast::daemon::read_runtime(&paths);
+        async move { r.map(|_| ()) }
+    })
+    .await;
+    child
 }
 
 /// Duration of a media URL as ffprobe reads it over HTTP.
@@ -307,8 +351,6 @@ pub struct Receiver {
     pub port: u16,
     pub record: tempfile::TempDir,
     lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
-    /// Everything read so far, for assertions on what came before.
-    pub seen: Vec<serde_json::Value>,
 }
 
 impl Receiver {
@@ -346,7 +388,6 @@ impl Receiver {
             port,
             record,
             lines,
-            seen: Vec::new(),
         }
     }
 
@@ -359,23 +400,9 @@ impl Receiver {
         &mut self,
         what: &str,
         timeout: Duration,
-        mut pick: impl FnMut(&serde_json::Value) -> Option<T>,
+        pick: impl FnMut(&serde_json::Value) -> Option<T>,
     ) -> T {
-        let seen = &mut self.seen;
-        let lines = &mut self.lines;
-        tokio::time::timeout(timeout, async {
-            loop {
-                let line = lines.next_line().await.unwrap().expect("receiver exited");
-                let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-                let hit = pick(&v);
-                seen.push(v);
-                if let Some(t) = hit {
-                    return t;
-                }
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("receiver: timed out after {timeout:?} waiting for {what}"))
+        json_line_until(&mut self.lines, &format!("receiver: {what}"), timeout, pick).await
     }
 
     /// Waits until fetch `index` is complete and returns (offset, bytes).
