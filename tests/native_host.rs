@@ -31,6 +31,14 @@ impl Drop for DaemonGuard {
 }
 
 /// `magnetcast daemon` under `home`, once its runtime file is written.
+/// A home for a test's daemon, with an offline config plus `extra`; the guard kills the daemon.
+fn daemon_home(extra: &str) -> (tempfile::TempDir, DaemonGuard) {
+    let home = tempfile::tempdir().unwrap();
+    home_with_config(home.path(), extra);
+    let guard = DaemonGuard(home.path().to_path_buf());
+    (home, guard)
+}
+
 fn home_with_config(dir: &Path, extra: &str) {
     std::fs::create_dir_all(dir.join("config")).unwrap();
     std::fs::write(
@@ -193,9 +201,7 @@ async fn a_browser_started_relay_adds_a_torrent_gets_events_and_shares_the_daemo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_daemon_is_single_and_leaves_when_idle() {
-    let home = tempfile::tempdir().unwrap();
-    home_with_config(home.path(), "idle_exit_secs = 1\n");
-    let _guard = DaemonGuard(home.path().to_path_buf());
+    let (home, _guard) = daemon_home("idle_exit_secs = 1\n");
     let mut first = harness::start_daemon(home.path()).await;
     let paths = Paths::under(home.path());
     let second = harness::magnetcast(home.path())
@@ -308,9 +314,7 @@ async fn the_control_api_wants_the_token_our_host_and_no_browser_origin() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_daemon_killed_with_sigkill_is_restarted_by_the_next_relay() {
-    let home = tempfile::tempdir().unwrap();
-    home_with_config(home.path(), "");
-    let _guard = DaemonGuard(home.path().to_path_buf());
+    let (home, _guard) = daemon_home("");
     let paths = Paths::under(home.path());
     let mut relay = Relay::start(home.path());
     relay.send(json!({"id": 1, "cmd": "list"})).await;

@@ -131,15 +131,8 @@ async fn a_bound_torrent_uses_only_its_interface_and_a_missing_one_refuses_to_st
     );
     let probed = client
         .exec_tokio("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "format=duration",
-            "-of",
-            "csv=p=0",
-            &url,
-        ])
+        .args(harness::FFPROBE_DURATION)
+        .arg(&url)
         .output()
         .await
         .unwrap();

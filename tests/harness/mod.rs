@@ -301,18 +301,21 @@ pub async fn ffprobe_duration(url: &str) -> f64 {
         .unwrap()
 }
 
+/// ffprobe's arguments that print a media's duration alone; the URL follows.
+pub const FFPROBE_DURATION: [&str; 6] = [
+    "-v",
+    "error",
+    "-show_entries",
+    "format=duration",
+    "-of",
+    "csv=p=0",
+];
+
 fn ffprobe_duration_blocking(url: &str) -> f64 {
     require("ffprobe");
     let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "format=duration",
-            "-of",
-            "csv=p=0",
-            url,
-        ])
+        .args(FFPROBE_DURATION)
+        .arg(url)
         .output()
         .expect("run ffprobe");
     assert!(

@@ -82,30 +82,28 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 async fn torrents(State(api): State<Api>) -> Response {
-    reply_json(
-        api.service
-            .handle(protocol::Request {
-                v: protocol::VERSION,
-                id: 0,
-                command: Command::List {
-                    offset: 0,
-                    limit: None,
-                },
-            })
-            .await,
+    read_only(
+        &api,
+        Command::List {
+            offset: 0,
+            limit: None,
+        },
     )
+    .await
 }
 
 async fn devices(State(api): State<Api>) -> Response {
-    reply_json(
-        api.service
-            .handle(protocol::Request {
-                v: protocol::VERSION,
-                id: 0,
-                command: Command::Devices { timeout_secs: None },
-            })
-            .await,
-    )
+    read_only(&api, Command::Devices { timeout_secs: None }).await
+}
+
+/// The GET endpoints answer like the protocol, with the result (or the error) as the body.
+async fn read_only(api: &Api, command: Command) -> Response {
+    let request = protocol::Request {
+        v: protocol::VERSION,
+        id: 0,
+        command,
+    };
+    reply_json(api.service.handle(request).await)
 }
 
 fn reply_json(reply: Reply) -> Response {
