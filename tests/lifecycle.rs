@@ -99,3 +99,60 @@ async fn kill_9_mid_download_then_restart_resumes_from_verified_pieces() {
     );
     seed.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_with_a_cast_running_stops_the_tv_saves_state_and_exits() {
+    let Seeded { work, seed, .. } = seeded(20, 2000, Some(800_000)).await;
+    let home = work.path().join("home");
+    std::fs::create_dir_all(home.join("config")).unwrap();
+    std::fs::write(home.join("config/config.toml"), OFFLINE_TOML).unwrap();
+    let paths = Paths::under(&home);
+    let mut tv = harness::Receiver::start(&[]).await;
+    let mut daemon = harness::start_daemon(&home).await;
+
+    // The browser's way: the cast lives in the daemon, no client keeps it.
+    let mut socket = magnetcast::daemon::client::connect(&paths).await.unwrap();
+    let reply = magnetcast::daemon::client::request(
+        &mut socket,
+        magnetcast::protocol::Command::Add {
+            source: Some(seed.magnet()),
+            torrent_base64: None,
+            file: None,
+            device: Some(tv.addr()),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(reply.ok, "{reply:?}");
+    drop(socket);
+    tv.wait("PLAYING", T, |v| {
+        (v["event"] == "state" && v["playerState"] == "PLAYING").then_some(())
+    })
+    .await;
+
+    let started = std::time::Instant::now();
+    assert!(
+        harness::terminate(&mut daemon, Duration::from_secs(20))
+            .await
+            .success()
+    );
+    eprintln!("SIGTERM → daemon exited: {:?}", started.elapsed());
+    tv.wait("the daemon stopped the TV's player", T, |v| {
+        (v["event"] == "app_stopped").then_some(())
+    })
+    .await;
+    assert!(read_runtime(&paths).is_none(), "runtime file removed");
+    assert!(
+        paths.data_dir.join("session/clean-shutdown").exists(),
+        "the session was stopped cleanly (fast resume trusted next time)"
+    );
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(paths.data_dir.join("torrents.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        saved[seed.info_hash.to_hex()]["name"],
+        seed.name.as_str(),
+        "{saved}"
+    );
+    seed.stop().await;
+}

@@ -167,3 +167,88 @@ async fn a_bound_torrent_uses_only_its_interface_and_a_missing_one_refuses_to_st
     );
     let _ = harness::terminate(&mut play, Duration::from_secs(10)).await;
 }
+
+const L_HOST: Ipv4Addr = Ipv4Addr::new(10, 213, 83, 1);
+const L_CLIENT: Ipv4Addr = Ipv4Addr::new(10, 213, 83, 2);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn torrents_pause_when_the_bound_interface_goes_and_resume_when_it_returns() {
+    if !netns::available() {
+        eprintln!("SKIPPED: bind_interface needs root and iproute2 to create network namespaces");
+        return;
+    }
+    let client = Netns::new("linkc");
+    let mut link = Some(Veth::new("mvl", None, L_HOST, &client, L_CLIENT));
+    let bound = format!("mvl{}b", std::process::id() % 100_000);
+
+    // A slow librqbit seeder on the host end of the link, so the download is under way when the
+    // link goes.
+    let src = video(20, 2000);
+    let original = std::fs::read(&src).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let seed = magnetcast::seed::LocalSeeder::start(
+        &seed_copy(&src, &work.path().join("seed")),
+        magnetcast::seed::SeedOptions {
+            listen_ip: L_HOST.into(),
+            piece_length: Some(64 * 1024),
+            upload_limit_bps: std::num::NonZeroU32::new(600_000),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    let home = work.path().join("home");
+    std::fs::create_dir_all(home.join("config")).unwrap();
+    std::fs::write(
+        home.join("config/config.toml"),
+        format!(
+            "dht = false\nlocal_discovery = false\nupnp = false\nbind_interface = \"{bound}\"\n"
+        ),
+    )
+    .unwrap();
+    let mut play = client
+        .exec_tokio(env!("CARGO_BIN_EXE_magnetcast"))
+        .env("MAGNETCAST_HOME", &home)
+        .args(["play", &seed.magnet(), "--no-cast", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(work.path().join("play.err")).unwrap())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(play.stdout.take().unwrap()).lines();
+    let progress = |state: &'static str| {
+        move |v: &serde_json::Value| {
+            (v["event"] == "progress" && v["state"] == state && v["downloaded"].as_u64()? > 0)
+                .then(|| v.clone())
+        }
+    };
+    harness::next_json(&mut lines, T, progress("downloading")).await;
+
+    // The VPN goes away: an error event names it, and the torrent pauses with that reason.
+    drop(link.take());
+    let error = harness::next_json(&mut lines, T, |v| {
+        (v["event"] == "error").then(|| v["message"].as_str().unwrap().to_string())
+    })
+    .await;
+    assert!(
+        error.contains(&bound) && error.contains("paused until it returns"),
+        "{error}"
+    );
+    let paused = harness::next_json(&mut lines, T, progress("paused")).await;
+    assert!(
+        paused["reason"].as_str().unwrap().contains(&bound),
+        "{paused}"
+    );
+    assert!(paused["downloaded"].as_u64() < paused["total"].as_u64());
+
+    // It comes back: the torrent resumes by itself and completes over the bound link.
+    let _link = Veth::new("mvl", None, L_HOST, &client, L_CLIENT);
+    harness::next_json(&mut lines, T, progress("downloading")).await;
+    harness::next_json(&mut lines, T, |v| (v["event"] == "completed").then_some(())).await;
+    let downloaded = std::fs::read(home.join("downloads").join(&seed.name)).unwrap_or_default();
+    let _ = harness::terminate(&mut play, Duration::from_secs(10)).await;
+    assert!(
+        downloaded == original,
+        "the finished file differs from the source"
+    );
+}

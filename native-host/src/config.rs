@@ -41,6 +41,9 @@ pub struct Config {
     pub seed_ratio: Option<f64>,
     /// Stop seeding after this many seconds of seeding. Unset: no time limit; 0: never seed.
     pub seed_time_secs: Option<u64>,
+    /// At most this many torrents download at once; the others wait, `queued`. A torrent being
+    /// streamed always downloads. Unset or 0: no limit.
+    pub max_active: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -75,6 +78,7 @@ impl Default for Config {
             bind_interface: None,
             seed_ratio: None,
             seed_time_secs: None,
+            max_active: None,
         }
     }
 }

@@ -59,6 +59,9 @@ pub enum Error {
     #[error("device discovery failed: {0}")]
     Discovery(String),
 
+    #[error("not adding torrents while the VPN is down: {0} (bind_interface)")]
+    LinkDown(String),
+
     #[error("unknown torrent {0}")]
     UnknownTorrent(String),
 

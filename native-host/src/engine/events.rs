@@ -52,8 +52,9 @@ pub const MAX_FILES_IN_EVENT: usize = 200;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 pub struct Progress {
     pub torrent: String,
-    /// `initializing`, `downloading`, `streaming`, `seeding`, `finished` (a seeding limit was
-    /// reached; see `reason`), `paused` or `error`.
+    /// `queued` (waiting for a download slot, `max_active`), `initializing`, `downloading`,
+    /// `streaming`, `seeding`, `finished` (a seeding limit was reached; see `reason`), `paused`
+    /// (by the user, or with a `reason` when the bound interface went away) or `error`.
     pub state: String,
     pub reason: Option<String>,
     /// uploaded / size of the selected files.

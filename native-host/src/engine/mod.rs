@@ -4,7 +4,10 @@
 pub mod events;
 mod fetch;
 pub mod files;
+mod link;
 mod progress;
+mod queue;
+mod scheduler;
 pub mod seeding;
 mod state;
 pub mod stream;
@@ -12,7 +15,7 @@ pub mod stream;
 use std::collections::HashMap;
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -51,6 +54,12 @@ pub struct TorrentEngine {
     http: reqwest::Client,
     torrents: Mutex<HashMap<InfoHash, Arc<Torrent>>>,
     state: state::StateFile,
+    /// Serialises queue decisions (adds, streams and the supervisor all trigger them).
+    scheduling: tokio::sync::Mutex<()>,
+    wake: Arc<tokio::sync::Notify>,
+    /// Set while the bound interface is gone: why torrents are held.
+    link_down: Mutex<Option<String>>,
+    cancel: CancellationToken,
 }
 
 /// A torrent we manage, with the file chosen for playback.
@@ -68,6 +77,12 @@ pub struct Torrent {
     limits: Mutex<Option<seeding::SeedLimits>>,
     streams: stream::StreamSet,
     cancel: CancellationToken,
+    /// Waiting for a download slot; paused by the queue, not by the user.
+    queued: AtomicBool,
+    /// Paused because the bound interface went away.
+    link_held: AtomicBool,
+    /// Its place in the queue: when it was first added (ms since the Unix epoch).
+    order: u64,
 }
 
 impl std::fmt::Debug for Torrent {
@@ -127,7 +142,15 @@ impl Torrent {
             limits: Mutex::default(),
             streams: stream::StreamSet::default(),
             cancel: CancellationToken::new(),
+            queued: AtomicBool::new(false),
+            link_held: AtomicBool::new(false),
+            order: 0,
         }
+    }
+
+    /// Waiting for a download slot (`max_active`).
+    pub fn is_queued(&self) -> bool {
+        self.queued.load(Ordering::Relaxed)
     }
 
     /// Bytes uploaded over the torrent's whole life, given its current stats.
@@ -221,8 +244,16 @@ impl TorrentEngine {
             http: fetch::client(),
             torrents: Mutex::default(),
             state: state::StateFile::open(paths.data_dir.join("torrents.json")),
+            scheduling: tokio::sync::Mutex::new(()),
+            wake: Arc::default(),
+            link_down: Mutex::default(),
+            cancel: CancellationToken::new(),
         });
         engine.restore().await;
+        tokio::spawn(scheduler::supervise(
+            Arc::downgrade(&engine),
+            engine.cancel.clone(),
+        ));
         Ok(engine)
     }
 
@@ -266,7 +297,17 @@ impl TorrentEngine {
                 .or_else(|| handle.name())
                 .unwrap_or_else(|| info_hash.to_hex());
             tracing::info!(%info_hash, %name, "restored");
-            self.track(Torrent::new(info_hash, name, files, selected, handle));
+            let t = self.track(Torrent::new(info_hash, name, files, selected, handle));
+            // Held when the interface went away in the last run; it exists now (checked at start).
+            if t.link_held.swap(false, Ordering::Relaxed) {
+                self.state
+                    .update(&info_hash.to_hex(), |s| s.link_held = false);
+                if !t.is_queued()
+                    && let Err(e) = self.session.unpause(&t.handle).await
+                {
+                    warn!(%info_hash, "cannot resume: {e:#}");
+                }
+            }
         }
     }
 
@@ -312,10 +353,20 @@ impl TorrentEngine {
             .unwrap_or_default();
         torrent.uploaded = Mutex::new(UploadCounter::starting_at(saved.uploaded_total));
         torrent.seeding_before = saved.seeding_secs;
+        *torrent.queued.get_mut() |= saved.queued;
+        *torrent.link_held.get_mut() = saved.link_held;
+        torrent.order = match saved.added_ms {
+            0 => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
+            ms => ms,
+        };
         let torrent = Arc::new(torrent);
         self.state.update(&torrent.info_hash.to_hex(), |s| {
             s.name = torrent.name.clone();
             s.selected = torrent.selected();
+            s.added_ms = torrent.order;
+            s.queued = torrent.is_queued();
         });
         self.torrents
             .lock()
@@ -419,6 +470,9 @@ impl TorrentEngine {
         source: TorrentSource,
         opts: AddOptions,
     ) -> Result<Arc<Torrent>> {
+        if let Some(why) = self.link_down() {
+            return Err(Error::LinkDown(why));
+        }
         let mut peers = opts.peers.clone();
         let (listing, magnet_name) = match source {
             TorrentSource::Magnet(magnet) => {
@@ -466,6 +520,7 @@ impl TorrentEngine {
         peers.extend(listing.seen_peers.iter().copied());
         peers.sort();
         peers.dedup();
+        let queued = self.queue_full();
         let response = self
             .session
             .add_torrent(
@@ -474,6 +529,7 @@ impl TorrentEngine {
                     only_files: Some(vec![selected]),
                     overwrite: true,
                     initial_peers: Some(peers),
+                    paused: queued,
                     ..Default::default()
                 }),
             )
@@ -483,11 +539,15 @@ impl TorrentEngine {
             AddTorrentResponse::Added(_, h) | AddTorrentResponse::AlreadyManaged(_, h) => h,
             AddTorrentResponse::ListOnly(_) => unreachable!("list_only was not asked for"),
         };
-        info!(%info_hash, %name, file = %files[selected].path, "added");
+        info!(%info_hash, %name, file = %files[selected].path, queued, "added");
         if !hints.is_empty() {
             self.state.update(&info_hash.to_hex(), |s| s.peers = hints);
         }
-        Ok(self.track(Torrent::new(info_hash, name, files, selected, handle)))
+        let torrent = Torrent::new(info_hash, name, files, selected, handle);
+        torrent.queued.store(queued, Ordering::Relaxed);
+        let torrent = self.track(torrent);
+        self.wake();
+        Ok(torrent)
     }
 
     async fn resolve_magnet(
@@ -567,6 +627,10 @@ impl TorrentEngine {
             .map_err(Error::Engine)?;
         let mut stream =
             TrackedStream::new(Box::pin(inner), &torrent.streams, file_index, file.length);
+        if torrent.is_queued() {
+            // Someone is watching: it takes a download slot before the first read waits.
+            self.schedule().await;
+        }
         if start > 0 {
             stream.seek(std::io::SeekFrom::Start(start)).await?;
         }
@@ -629,6 +693,7 @@ impl TorrentEngine {
             .map_err(Error::Engine)?;
         self.torrents.lock().unwrap().remove(info_hash);
         self.state.remove(&info_hash.to_hex());
+        self.wake();
         self.publish(TorrentEvent::Removed {
             torrent: info_hash.to_hex(),
             files_deleted: delete_files,
@@ -639,6 +704,7 @@ impl TorrentEngine {
     /// Stops every poller and the session, saving the totals. Streams still open fail their next
     /// read.
     pub async fn shutdown(&self) {
+        self.cancel.cancel();
         for t in self.torrents() {
             t.cancel.cancel();
             self.save_totals(&t, 0);

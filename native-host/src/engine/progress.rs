@@ -107,13 +107,18 @@ pub(super) fn snapshot(
         .streams
         .playhead()
         .unwrap_or((torrent.selected(), 0));
-    let reason = engine.finished_reason(torrent);
-    // librqbit's `finished` is false while paused, even with every byte verified.
-    let complete =
-        stats.finished || (stats.total_bytes > 0 && stats.progress_bytes >= stats.total_bytes);
+    let reason = engine.finished_reason(torrent).or_else(|| {
+        torrent
+            .link_held
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .then(|| engine.link_down())
+            .flatten()
+    });
+    let complete = is_complete(stats);
     let streams = torrent.streams.live().len();
     let uploaded = torrent.uploaded_total(stats);
     let state = match (state_name(stats.state), &reason) {
+        _ if torrent.is_queued() => "queued",
         (_, Some(_)) if complete => "finished",
         ("live", _) if complete => "seeding",
         ("live", _) if streams > 0 => "streaming",
@@ -129,7 +134,7 @@ pub(super) fn snapshot(
         state: state.to_string(),
         reason,
         ratio,
-        downloaded: stats.progress_bytes,
+        downloaded: verified_bytes(stats),
         total: stats.total_bytes,
         uploaded,
         down_bps: (down * MIB) as u64,
@@ -139,6 +144,20 @@ pub(super) fn snapshot(
         streams,
         finished: complete,
     }
+}
+
+/// Verified bytes. While librqbit checks the files it reports how many it has hashed so far,
+/// not how many were good: count none until the check ends.
+fn verified_bytes(stats: &librqbit::TorrentStats) -> u64 {
+    match stats.state {
+        librqbit::TorrentStatsState::Initializing { .. } => 0,
+        _ => stats.progress_bytes,
+    }
+}
+
+/// Every selected byte is verified. librqbit's `finished` is false while paused, even then.
+pub(super) fn is_complete(stats: &librqbit::TorrentStats) -> bool {
+    stats.finished || (stats.total_bytes > 0 && verified_bytes(stats) >= stats.total_bytes)
 }
 
 /// librqbit's state, with "paused while still checking files" reported as paused.

@@ -24,6 +24,15 @@ pub struct Saved {
     /// Why seeding stopped, once a limit was reached.
     #[serde(default)]
     pub finished_reason: Option<String>,
+    /// Waiting for a download slot (`max_active`); paused by us, not by the user.
+    #[serde(default)]
+    pub queued: bool,
+    /// Paused by us because the bound network interface went away.
+    #[serde(default)]
+    pub link_held: bool,
+    /// When it was first added (ms since the Unix epoch): its place in the queue.
+    #[serde(default)]
+    pub added_ms: u64,
 }
 
 pub struct StateFile {

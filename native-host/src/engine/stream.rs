@@ -38,6 +38,8 @@ impl StreamCursor {
 pub struct StreamSet {
     cursors: Mutex<Vec<Weak<StreamCursor>>>,
     epoch: Instant,
+    /// When the last stream was opened, if ever.
+    opened: Mutex<Option<Instant>>,
 }
 
 impl Default for StreamSet {
@@ -45,6 +47,7 @@ impl Default for StreamSet {
         Self {
             cursors: Mutex::default(),
             epoch: Instant::now(),
+            opened: Mutex::default(),
         }
     }
 }
@@ -60,7 +63,18 @@ impl StreamSet {
         let mut cursors = self.cursors.lock().unwrap();
         cursors.retain(|c| c.strong_count() > 0);
         cursors.push(Arc::downgrade(&cursor));
+        *self.opened.lock().unwrap() = Some(Instant::now());
         cursor
+    }
+
+    /// A stream is open, or one was opened within `grace` (a player between two requests).
+    pub fn watched(&self, grace: std::time::Duration) -> bool {
+        !self.live().is_empty()
+            || self
+                .opened
+                .lock()
+                .unwrap()
+                .is_some_and(|t| t.elapsed() < grace)
     }
 
     /// Live cursors; dropped streams disappear here without any explicit close.
