@@ -144,6 +144,7 @@ async fn pause_seek_volume_and_stop_reach_the_receiver_and_come_back_as_status()
         content_type: "video/mp4".into(),
         title: torrent.name.clone(),
         duration: None,
+        start_at: 0.0,
     }));
     cast_state(&mut events, "PLAYING", |s| {
         s.player_state.as_deref() == Some("PLAYING")
@@ -258,6 +259,7 @@ async fn an_unsupported_file_gives_an_error_naming_the_url_the_type_and_the_devi
         content_type: magnetcast::media::content_type(std::path::Path::new("film.avi")).into(),
         title: "film".into(),
         duration: None,
+        start_at: 0.0,
     }));
     let message = error_event(&mut events, "LOAD_FAILED").await;
     assert!(

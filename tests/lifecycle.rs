@@ -100,33 +100,59 @@ async fn kill_9_mid_download_then_restart_resumes_from_verified_pieces() {
     seed.stop().await;
 }
 
+async fn request(paths: &Paths, command: magnetcast::protocol::Command) -> Value {
+    let mut socket = magnetcast::daemon::client::connect(paths).await.unwrap();
+    let reply = magnetcast::daemon::client::request(&mut socket, command)
+        .await
+        .unwrap();
+    assert!(reply.ok, "{reply:?}");
+    reply.result.unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_with_a_cast_running_stops_the_tv_saves_state_and_exits() {
+async fn sigterm_with_a_cast_running_stops_the_tv_saves_state_and_the_next_cast_resumes() {
+    use magnetcast::protocol::Command;
     let Seeded { work, seed, .. } = seeded(20, 2000, Some(800_000)).await;
     let home = work.path().join("home");
     std::fs::create_dir_all(home.join("config")).unwrap();
     std::fs::write(home.join("config/config.toml"), OFFLINE_TOML).unwrap();
     let paths = Paths::under(&home);
+    let hash = seed.info_hash.to_hex();
     let mut tv = harness::Receiver::start(&[]).await;
     let mut daemon = harness::start_daemon(&home).await;
 
     // The browser's way: the cast lives in the daemon, no client keeps it.
-    let mut socket = magnetcast::daemon::client::connect(&paths).await.unwrap();
-    let reply = magnetcast::daemon::client::request(
-        &mut socket,
-        magnetcast::protocol::Command::Add {
+    request(
+        &paths,
+        Command::Add {
             source: Some(seed.magnet()),
             torrent_base64: None,
             file: None,
             device: Some(tv.addr()),
         },
     )
-    .await
-    .unwrap();
-    assert!(reply.ok, "{reply:?}");
-    drop(socket);
+    .await;
     tv.wait("PLAYING", T, |v| {
         (v["event"] == "state" && v["playerState"] == "PLAYING").then_some(())
+    })
+    .await;
+    request(
+        &paths,
+        Command::Seek {
+            seconds: Some(14.0),
+            by: None,
+            device: None,
+        },
+    )
+    .await;
+    let saved_position = || {
+        let saved: Value =
+            serde_json::from_slice(&std::fs::read(paths.data_dir.join("torrents.json")).ok()?)
+                .ok()?;
+        saved[&hash]["position_secs"].as_f64()
+    };
+    wait_for("the playhead saved", T, || async {
+        saved_position().filter(|p| *p >= 14.0)
     })
     .await;
 
@@ -146,13 +172,29 @@ async fn sigterm_with_a_cast_running_stops_the_tv_saves_state_and_exits() {
         paths.data_dir.join("session/clean-shutdown").exists(),
         "the session was stopped cleanly (fast resume trusted next time)"
     );
-    let saved: Value =
-        serde_json::from_slice(&std::fs::read(paths.data_dir.join("torrents.json")).unwrap())
-            .unwrap();
-    assert_eq!(
-        saved[seed.info_hash.to_hex()]["name"],
-        seed.name.as_str(),
-        "{saved}"
+
+    // Next time, casting the torrent again starts where the viewer was.
+    let mut daemon = harness::start_daemon(&home).await;
+    let played = request(
+        &paths,
+        Command::Play {
+            torrent: hash.clone(),
+            device: Some(tv.addr()),
+        },
+    )
+    .await;
+    assert!(played["start_at"].as_f64().unwrap() >= 14.0, "{played}");
+    let at = tv
+        .wait("the LOAD's start", T, |v| {
+            (v["event"] == "state" && v["playerState"] == "BUFFERING")
+                .then(|| v["currentTime"].as_f64().unwrap())
+        })
+        .await;
+    assert!(at >= 14.0, "the TV started at {at} s");
+    assert!(
+        harness::terminate(&mut daemon, Duration::from_secs(20))
+            .await
+            .success()
     );
     seed.stop().await;
 }

@@ -74,6 +74,10 @@ async fn the_ratio_limit_stops_seeding_once_enough_was_uploaded() {
         (p.uploaded, "finished"),
         "{p2:?}"
     );
+    assert!(
+        p2.active_secs >= p.active_secs && p2.seeding_secs >= p.seeding_secs,
+        "time totals lost: {p:?} then {p2:?}"
+    );
     again.shutdown().await;
     seed.stop().await;
 }
@@ -92,6 +96,10 @@ async fn the_time_limit_and_seeding_off_stop_seeding_with_a_reason() {
         "{p:?}"
     );
     assert!(p.finished);
+    assert!(
+        p.seeding_secs >= 2 && p.active_secs >= p.seeding_secs,
+        "{p:?}"
+    );
 
     let off = Rig::with_config(|c| c.seed_ratio = Some(0.0)).await;
     let t = off.add_magnet(&seed.magnet()).await;

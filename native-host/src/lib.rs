@@ -16,6 +16,7 @@ pub mod media;
 pub mod paths;
 pub mod protocol;
 pub mod relay;
+pub mod resume;
 pub mod seed;
 pub mod service;
 pub mod source;

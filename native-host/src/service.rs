@@ -24,12 +24,15 @@ pub struct Service {
     /// Device sessions by device name; the last one used answers commands that name none.
     casts: Mutex<HashMap<String, Arc<DeviceSession>>>,
     last_device: Mutex<Option<String>>,
+    watching: Arc<crate::resume::Watching>,
 }
 
 impl Service {
     pub async fn start(config: Config, paths: Paths) -> Result<Arc<Self>> {
         let engine = TorrentEngine::new(config.clone(), &paths).await?;
         let server = StreamServer::start(engine.clone(), None).await?;
+        let watching = Arc::new(crate::resume::Watching::default());
+        tokio::spawn(crate::resume::remember(engine.clone(), watching.clone()));
         Ok(Arc::new(Self {
             engine,
             server,
@@ -37,6 +40,7 @@ impl Service {
             config: Mutex::new(config),
             casts: Mutex::default(),
             last_device: Mutex::default(),
+            watching,
         }))
     }
 
@@ -177,6 +181,7 @@ impl Service {
                 let session = self.session(device.as_deref())?;
                 self.casts.lock().unwrap().remove(&session.device.name);
                 let name = session.device.name.clone();
+                self.watching.stopped(&name);
                 session.send(CastCommand::Stop);
                 tokio::task::spawn_blocking(move || session.close())
                     .await
@@ -258,7 +263,8 @@ impl Service {
         let device = cast::resolve(&self.config(), device).await?;
         let path = self.server.publish(t, t.selected());
         let url = self.server.url(&path, Some(device.addr.ip()));
-        let load = LoadRequest::for_torrent(t, url.clone());
+        let mut load = LoadRequest::for_torrent(t, url.clone());
+        load.start_at = crate::resume::start_at(&self.engine, &t.info_hash);
         let existing = self.casts.lock().unwrap().get(&device.name).cloned();
         let session = match existing {
             Some(s) => s,
@@ -271,9 +277,11 @@ impl Service {
                 s
             }
         };
+        let start_at = load.start_at;
         session.send(CastCommand::Load(load));
+        self.watching.started(&device.name, t.info_hash);
         *self.last_device.lock().unwrap() = Some(device.name.clone());
-        Ok(json!({"device": device.name, "stream_url": url}))
+        Ok(json!({"device": device.name, "stream_url": url, "start_at": start_at}))
     }
 
     fn session(&self, device: Option<&str>) -> Result<Arc<DeviceSession>> {

@@ -21,6 +21,8 @@ pub struct LoadRequest {
     pub content_type: String,
     pub title: String,
     pub duration: Option<f64>,
+    /// Where playback starts (seconds): where the viewer left off.
+    pub start_at: f64,
 }
 
 impl LoadRequest {
@@ -33,6 +35,7 @@ impl LoadRequest {
             title: torrent.name.clone(),
             // Left to the device until the container is probed.
             duration: None,
+            start_at: 0.0,
         }
     }
 }
@@ -88,7 +91,7 @@ pub fn load(request_id: u32, session_id: &str, req: &LoadRequest) -> String {
         "sessionId": session_id,
         "media": media,
         "autoplay": true,
-        "currentTime": 0,
+        "currentTime": req.start_at,
     })
     .to_string()
 }
@@ -178,8 +181,10 @@ mod tests {
             content_type: "video/mp4".into(),
             title: "Film".into(),
             duration: Some(12.5),
+            start_at: 61.0,
         };
         let v: Value = serde_json::from_str(&load(7, "sess", &req)).unwrap();
+        assert_eq!(v["currentTime"], 61.0);
         assert_eq!(v["type"], "LOAD");
         assert_eq!(v["media"]["contentId"], req.url);
         assert_eq!(v["media"]["streamType"], "BUFFERED");

@@ -71,4 +71,8 @@ pub struct Progress {
     pub buffered_ahead: u64,
     pub streams: usize,
     pub finished: bool,
+    /// Seconds live (downloading or seeding), all runs included.
+    pub active_secs: u64,
+    /// Seconds seeding, all runs included.
+    pub seeding_secs: u64,
 }

@@ -1,6 +1,7 @@
 //! The torrent engine: one librqbit `Session`, the torrents we added to it, and a broadcast of
 //! what happens to them. Everything else (CLI, stream server, later the daemon) drives this.
 
+mod clock;
 pub mod events;
 mod fetch;
 pub mod files;
@@ -71,8 +72,8 @@ pub struct Torrent {
     pub handle: Arc<ManagedTorrent>,
     /// Bytes uploaded, all runs included.
     uploaded: Mutex<UploadCounter>,
-    /// Seconds seeded in earlier runs.
-    seeding_before: u64,
+    /// Time live and time seeding, all runs included.
+    clock: Mutex<clock::Clock>,
     /// This torrent's own limits; `None` follows the config.
     limits: Mutex<Option<seeding::SeedLimits>>,
     streams: stream::StreamSet,
@@ -138,7 +139,7 @@ impl Torrent {
             selected: AtomicUsize::new(selected),
             handle,
             uploaded: Mutex::default(),
-            seeding_before: 0,
+            clock: Mutex::new(clock::Clock::starting_at(0, 0)),
             limits: Mutex::default(),
             streams: stream::StreamSet::default(),
             cancel: CancellationToken::new(),
@@ -352,7 +353,10 @@ impl TorrentEngine {
             .get(&torrent.info_hash.to_hex())
             .unwrap_or_default();
         torrent.uploaded = Mutex::new(UploadCounter::starting_at(saved.uploaded_total));
-        torrent.seeding_before = saved.seeding_secs;
+        torrent.clock = Mutex::new(clock::Clock::starting_at(
+            saved.active_secs,
+            saved.seeding_secs,
+        ));
         *torrent.queued.get_mut() |= saved.queued;
         *torrent.link_held.get_mut() = saved.link_held;
         torrent.order = match saved.added_ms {
@@ -378,11 +382,13 @@ impl TorrentEngine {
 
     /// Saves the totals that must survive a restart (the poller calls this every few seconds,
     /// so even kill -9 loses little).
-    pub(crate) fn save_totals(&self, t: &Torrent, seeding_secs: u64) {
+    pub(crate) fn save_totals(&self, t: &Torrent) {
         let total = t.uploaded_total(&t.handle.stats());
+        let (active, seeding) = t.clock.lock().unwrap().totals();
         self.state.update(&t.info_hash.to_hex(), |s| {
             s.uploaded_total = total;
-            s.seeding_secs = s.seeding_secs.max(seeding_secs);
+            s.active_secs = s.active_secs.max(active);
+            s.seeding_secs = s.seeding_secs.max(seeding);
         });
     }
 
@@ -423,6 +429,30 @@ impl TorrentEngine {
         if let Err(e) = self.session.pause(&t.handle).await {
             warn!(info_hash = %t.info_hash, "cannot pause after seeding: {e:#}");
         }
+    }
+
+    /// Where the viewer left the torrent's selected file, if anywhere worth resuming.
+    pub fn playback_position(&self, info_hash: &InfoHash) -> Option<f64> {
+        self.state
+            .get(&info_hash.to_hex())
+            .and_then(|s| s.position_secs)
+    }
+
+    /// Remembers the playhead (`None`: watched to the end, or another file chosen). Saved when it
+    /// moved by a few seconds, so a TV's status every second does not rewrite the file each time.
+    pub fn save_position(&self, info_hash: &InfoHash, position: Option<f64>) {
+        if self.torrent(info_hash).is_none() {
+            return;
+        }
+        self.state.update(&info_hash.to_hex(), |s| {
+            let moved = match (s.position_secs, position) {
+                (Some(a), Some(b)) => (a - b).abs() >= POSITION_STEP_SECS,
+                (a, b) => a.is_some() != b.is_some(),
+            };
+            if moved {
+                s.position_secs = position;
+            }
+        });
     }
 
     pub(crate) fn finished_reason(&self, t: &Torrent) -> Option<String> {
@@ -651,8 +681,12 @@ impl TorrentEngine {
             .await
             .map_err(Error::Engine)?;
         torrent.selected.store(file_index, Ordering::Relaxed);
-        self.state
-            .update(&info_hash.to_hex(), |s| s.selected = file_index);
+        self.state.update(&info_hash.to_hex(), |s| {
+            if s.selected != file_index {
+                s.position_secs = None;
+            }
+            s.selected = file_index;
+        });
         Ok(())
     }
 
@@ -707,7 +741,7 @@ impl TorrentEngine {
         self.cancel.cancel();
         for t in self.torrents() {
             t.cancel.cancel();
-            self.save_totals(&t, 0);
+            self.save_totals(&t);
         }
         if tokio::time::timeout(Duration::from_secs(5), self.session.stop())
             .await
@@ -723,6 +757,7 @@ impl TorrentEngine {
 }
 
 const CLEAN_MARKER: &str = "clean-shutdown";
+const POSITION_STEP_SECS: f64 = 5.0;
 
 /// Fails closed: with a VPN interface configured but absent, nothing may download on the
 /// default route. (librqbit would fail too, with a less helpful socket error.)

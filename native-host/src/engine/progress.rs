@@ -22,9 +22,6 @@ pub(super) async fn run(engine: Arc<TorrentEngine>, torrent: Arc<Torrent>) {
     let mut completed_sent = false;
     let mut last_error: Option<String> = None;
     let mut saved_at = Instant::now();
-    // Seeding time counts while the torrent is complete and live, across runs.
-    let mut seeding = Duration::from_secs(torrent.seeding_before);
-    let mut seeding_tick = Instant::now();
     loop {
         let tick = if torrent.streams.live().is_empty() {
             IDLE_TICK
@@ -46,12 +43,11 @@ pub(super) async fn run(engine: Arc<TorrentEngine>, torrent: Arc<Torrent>) {
             last_error = stats.error.clone();
         }
         let live = matches!(stats.state, librqbit::TorrentStatsState::Live);
-        if stats.finished && live {
-            // Summed as a Duration: at 4 ticks a second, whole seconds per tick would round to 0.
-            seeding += seeding_tick.elapsed();
-        }
-        seeding_tick = Instant::now();
-        let seeding_secs = seeding.as_secs();
+        let seeding_secs = {
+            let mut clock = torrent.clock.lock().unwrap();
+            clock.advance(live, stats.finished);
+            clock.totals().1
+        };
         let mut stopped = false;
         if stats.finished && live && engine.finished_reason(&torrent).is_none() {
             let uploaded = torrent.uploaded_total(&stats);
@@ -60,7 +56,7 @@ pub(super) async fn run(engine: Arc<TorrentEngine>, torrent: Arc<Torrent>) {
                     .seed_limits(&torrent)
                     .reached(uploaded, stats.total_bytes, seeding_secs)
             {
-                engine.save_totals(&torrent, seeding_secs);
+                engine.save_totals(&torrent);
                 engine.finish_seeding(&torrent, reason).await;
                 stopped = true;
             }
@@ -84,7 +80,7 @@ pub(super) async fn run(engine: Arc<TorrentEngine>, torrent: Arc<Torrent>) {
             });
         }
         if saved_at.elapsed() >= SAVE_EVERY {
-            engine.save_totals(&torrent, seeding_secs);
+            engine.save_totals(&torrent);
             saved_at = Instant::now();
         }
         last = Some(progress);
@@ -116,6 +112,7 @@ pub(super) fn snapshot(
     });
     let complete = is_complete(stats);
     let streams = torrent.streams.live().len();
+    let (active_secs, seeding_secs) = torrent.clock.lock().unwrap().totals();
     let uploaded = torrent.uploaded_total(stats);
     let state = match (state_name(stats.state), &reason) {
         _ if torrent.is_queued() => "queued",
@@ -143,6 +140,8 @@ pub(super) fn snapshot(
         buffered_ahead: buffered_ahead(engine, torrent, file_index, position),
         streams,
         finished: complete,
+        active_secs,
+        seeding_secs,
     }
 }
 

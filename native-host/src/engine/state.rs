@@ -21,6 +21,9 @@ pub struct Saved {
     /// Seconds spent seeding over all runs, as of the last save.
     #[serde(default)]
     pub seeding_secs: u64,
+    /// Seconds live (downloading or seeding) over all runs, as of the last save.
+    #[serde(default)]
+    pub active_secs: u64,
     /// Why seeding stopped, once a limit was reached.
     #[serde(default)]
     pub finished_reason: Option<String>,
@@ -33,6 +36,9 @@ pub struct Saved {
     /// When it was first added (ms since the Unix epoch): its place in the queue.
     #[serde(default)]
     pub added_ms: u64,
+    /// Where the viewer was in the selected file (seconds), to resume there.
+    #[serde(default)]
+    pub position_secs: Option<f64>,
 }
 
 pub struct StateFile {
