@@ -198,3 +198,37 @@ async fn sigterm_with_a_cast_running_stops_the_tv_saves_state_and_the_next_cast_
     );
     seed.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_magnet_shows_as_fetching_metadata_until_it_resolves_or_times_out() {
+    let rig = harness::Rig::with_config(|c| c.metadata_timeout_secs = 2).await;
+    let hash = "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00";
+    // A hinted peer that accepts the connection and never answers: the metadata never comes.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let magnet = format!(
+        "magnet:?xt=urn:btih:{hash}&dn=Lost&x.pe={}",
+        silent.local_addr().unwrap()
+    );
+    let source = magnetcast::TorrentSource::Magnet(magnetcast::MagnetLink::parse(&magnet).unwrap());
+    let engine = rig.engine.clone();
+    let add = tokio::spawn(async move { engine.add(source, Default::default()).await });
+    let (progress, name) = wait_for("the magnet listed as pending", T, || async {
+        rig.engine.pending().into_iter().next()
+    })
+    .await;
+    assert_eq!(
+        (
+            progress.torrent.as_str(),
+            progress.state.as_str(),
+            name.as_deref()
+        ),
+        (hash, "fetching_metadata", Some("Lost"))
+    );
+    let err = add.await.unwrap().unwrap_err().to_string();
+    assert!(err.contains("no metadata") && err.contains(hash), "{err}");
+    assert!(
+        rig.engine.pending().is_empty(),
+        "a timed-out magnet is not left listed"
+    );
+    assert!(rig.engine.torrents().is_empty());
+}

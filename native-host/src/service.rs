@@ -93,23 +93,29 @@ impl Service {
             Command::List { offset, limit } => {
                 let mut all = self.engine.torrents();
                 all.sort_by(|a, b| a.name.cmp(&b.name));
-                let page: Vec<Value> = all
-                    .iter()
-                    .skip(offset)
-                    .take(page_size(limit))
-                    .map(|t| self.describe(t, None))
+                // Magnets still fetching their metadata come first: they are the newest.
+                let pending =
+                    self.engine.pending().into_iter().map(
+                        |(p, name)| json!({"torrent": p.torrent, "name": name, "state": p.state}),
+                    );
+                let listed: Vec<Value> = pending
+                    .chain(all.iter().map(|t| self.describe(t, None)))
                     .collect();
-                Ok(json!({"total": all.len(), "offset": offset, "torrents": page}))
+                let page: Vec<&Value> = listed.iter().skip(offset).take(page_size(limit)).collect();
+                Ok(json!({"total": listed.len(), "offset": offset, "torrents": page}))
             }
             Command::Status { torrent: Some(t) } => {
                 Ok(serde_json::to_value(self.engine.progress(&hash(&t)?)?)?)
             }
             Command::Status { torrent: None } => {
-                let progress: Vec<_> = self
-                    .engine
-                    .torrents()
-                    .iter()
-                    .filter_map(|t| self.engine.progress(&t.info_hash).ok())
+                let pending = self.engine.pending().into_iter().map(|(p, _)| p);
+                let progress: Vec<_> = pending
+                    .chain(
+                        self.engine
+                            .torrents()
+                            .iter()
+                            .filter_map(|t| self.engine.progress(&t.info_hash).ok()),
+                    )
                     .take(MAX_PAGE)
                     .collect();
                 let casts: Vec<_> = self

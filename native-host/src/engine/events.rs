@@ -52,7 +52,8 @@ pub const MAX_FILES_IN_EVENT: usize = 200;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 pub struct Progress {
     pub torrent: String,
-    /// `queued` (waiting for a download slot, `max_active`), `initializing`, `downloading`,
+    /// `fetching_metadata` (a magnet asking peers for the torrent's info), `queued` (waiting for
+    /// a download slot, `max_active`), `initializing` (checking files), `downloading`,
     /// `streaming`, `seeding`, `finished` (a seeding limit was reached; see `reason`), `paused`
     /// (by the user, or with a `reason` when the bound interface went away) or `error`.
     pub state: String,

@@ -58,6 +58,8 @@ pub struct TorrentEngine {
     /// Serialises queue decisions (adds, streams and the supervisor all trigger them).
     scheduling: tokio::sync::Mutex<()>,
     wake: Arc<tokio::sync::Notify>,
+    /// Magnets still fetching their metadata (not torrents of ours yet), with their names.
+    pending: Mutex<HashMap<InfoHash, Option<String>>>,
     /// Set while the bound interface is gone: why torrents are held.
     link_down: Mutex<Option<String>>,
     cancel: CancellationToken,
@@ -248,6 +250,7 @@ impl TorrentEngine {
             scheduling: tokio::sync::Mutex::new(()),
             wake: Arc::default(),
             link_down: Mutex::default(),
+            pending: Mutex::default(),
             cancel: CancellationToken::new(),
         });
         engine.restore().await;
@@ -514,6 +517,7 @@ impl TorrentEngine {
                     name: magnet.name.clone(),
                 });
                 peers.extend(magnet.peers.iter().copied());
+                let _pending = self.fetching_metadata(&magnet);
                 (self.resolve_magnet(&magnet, &peers).await?, magnet.name)
             }
             TorrentSource::Url(url) => {
@@ -578,6 +582,28 @@ impl TorrentEngine {
         let torrent = self.track(torrent);
         self.wake();
         Ok(torrent)
+    }
+
+    /// Lists the magnet as `fetching_metadata` until the guard is dropped.
+    fn fetching_metadata(&self, magnet: &MagnetLink) -> Pending<'_> {
+        self.pending
+            .lock()
+            .unwrap()
+            .insert(magnet.info_hash, magnet.name.clone());
+        self.publish(TorrentEvent::Progress(progress::fetching_metadata(
+            &magnet.info_hash,
+        )));
+        Pending(self, magnet.info_hash)
+    }
+
+    /// Magnets still waiting for their metadata, as progress with state `fetching_metadata`.
+    pub fn pending(&self) -> Vec<(Progress, Option<String>)> {
+        self.pending
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(h, name)| (progress::fetching_metadata(h), name.clone()))
+            .collect()
     }
 
     async fn resolve_magnet(
@@ -753,6 +779,15 @@ impl TorrentEngine {
         if let Err(e) = std::fs::write(self.session_dir.join(CLEAN_MARKER), b"") {
             warn!("cannot mark a clean shutdown: {e}");
         }
+    }
+}
+
+/// A magnet listed as fetching its metadata, until dropped (success, error or timeout alike).
+struct Pending<'a>(&'a TorrentEngine, InfoHash);
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        self.0.pending.lock().unwrap().remove(&self.1);
     }
 }
 

@@ -145,6 +145,15 @@ pub(super) fn snapshot(
     }
 }
 
+/// A magnet whose metadata is still being fetched: no size, no file yet.
+pub(super) fn fetching_metadata(info_hash: &crate::source::InfoHash) -> Progress {
+    Progress {
+        torrent: info_hash.to_hex(),
+        state: "fetching_metadata".into(),
+        ..Progress::default()
+    }
+}
+
 /// Verified bytes. While librqbit checks the files it reports how many it has hashed so far,
 /// not how many were good: count none until the check ends.
 fn verified_bytes(stats: &librqbit::TorrentStats) -> u64 {
