@@ -1,0 +1,91 @@
+// System notifications for the moments a person is not looking at the popup: the video is on the
+// TV, the download finished, or something failed (with the daemon's own words).
+
+export class Notifier {
+  #notifications;
+  #iconUrl;
+  /** Media already announced as playing, by `device|media_url`: a pause/resume is no news. */
+  #announced = new Set();
+
+  constructor({ notifications, iconUrl }) {
+    this.#notifications = notifications;
+    this.#iconUrl = iconUrl;
+  }
+
+  /**
+   * Called with the casts of a fresh `status` reply (e.g. after the service worker restarted), so
+   * a video that was already playing is not announced a second time.
+   */
+  seed(casts) {
+    for (const cast of casts ?? []) {
+      if (cast.player_state === 'PLAYING' && cast.media_url) this.#announced.add(mediaKey(cast));
+    }
+  }
+
+  /** `nameOf(torrentId)` and `torrentForMedia(url)` come from the store. */
+  onEvent(message, { nameOf = () => null, torrentForMedia = () => null } = {}) {
+    const note = this.decide(message, { nameOf, torrentForMedia });
+    if (note) this.show(note);
+  }
+
+  /** What to show for a host event, or null. Kept apart from `show` so tests can read it. */
+  decide(message, { nameOf = () => null, torrentForMedia = () => null } = {}) {
+    switch (message.event) {
+      case 'cast': {
+        if (message.player_state !== 'PLAYING' || !message.media_url) return null;
+        const key = mediaKey(message);
+        if (this.#announced.has(key)) return null;
+        this.#announced.add(key);
+        const name = nameOf(torrentForMedia(message.media_url)) ?? fileName(message.media_url);
+        return { id: `playing:${key}`, title: `Playing on ${message.device}`, message: name };
+      }
+      case 'completed': {
+        const name = nameOf(message.torrent) ?? message.torrent;
+        return { id: `completed:${message.torrent}`, title: 'Download finished', message: name };
+      }
+      case 'error':
+        return {
+          id: `error:${message.torrent ?? 'daemon'}`,
+          title: 'magnetcast error',
+          message: message.message,
+        };
+      default:
+        return null;
+    }
+  }
+
+  error(message) {
+    this.show({ id: 'error:extension', title: 'magnetcast error', message });
+  }
+
+  info(title, message) {
+    this.show({ id: `info:${title}`, title, message });
+  }
+
+  show({ id, title, message }) {
+    // A notification that cannot be shown (permission revoked, OS setting) must not break casting.
+    Promise.resolve()
+      .then(() =>
+        this.#notifications?.create(id, {
+          type: 'basic',
+          iconUrl: this.#iconUrl,
+          title,
+          message: String(message ?? ''),
+        }),
+      )
+      .catch(() => {});
+  }
+}
+
+function mediaKey(cast) {
+  return `${cast.device}|${cast.media_url}`;
+}
+
+function fileName(url) {
+  try {
+    const path = new URL(url).pathname;
+    return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
+  } catch {
+    return url;
+  }
+}

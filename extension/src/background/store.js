@@ -1,0 +1,252 @@
+// The last known state, kept in the background so a popup opened at any time shows everything at
+// once: torrents by id (latest progress and metadata), casts by device, adds still in flight, the
+// last error, and the device choice. It only applies facts; deciding what to do with them
+// (notifications, badge) belongs to the modules that subscribe to it.
+
+export class StateStore {
+  #now;
+  #listeners = new Set();
+  #host = { state: 'connecting', message: null, attempts: 0, retryAt: null, trying: true };
+  #torrents = new Map();
+  #casts = new Map();
+  #pending = new Map();
+  #nextPending = 1;
+  #error = null;
+  #devices = [];
+  #devicesAt = null;
+  #discovering = false;
+  #chosenDevice = null;
+  #defaultDevice = null;
+  #settingsLoaded = false;
+
+  constructor({ now = Date.now } = {}) {
+    this.#now = now;
+  }
+
+  subscribe(listener) {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #changed() {
+    const snapshot = this.snapshot();
+    for (const listener of this.#listeners) listener(snapshot);
+  }
+
+  #torrent(id) {
+    let t = this.#torrents.get(id);
+    if (!t) {
+      t = {
+        id,
+        name: null,
+        progress: null,
+        files: null,
+        fileCount: null,
+        selected: null,
+        file: null,
+        streamPath: null,
+        completed: false,
+        error: null,
+      };
+      this.#torrents.set(id, t);
+    }
+    return t;
+  }
+
+  setHost(status) {
+    this.#host = { ...status };
+    this.#changed();
+  }
+
+  /** One host event message (`{"v":1,"event":…}`). Unknown kinds are ignored, not fatal. */
+  applyEvent(message) {
+    switch (message.event) {
+      case 'added': {
+        const t = this.#torrent(message.torrent);
+        if (message.name) t.name = message.name;
+        break;
+      }
+      case 'metadata': {
+        const t = this.#torrent(message.torrent);
+        t.name = message.name;
+        t.files = message.files;
+        t.fileCount = message.file_count;
+        t.selected = message.selected;
+        t.file = message.files.find((f) => f.index === message.selected) ?? t.file;
+        break;
+      }
+      case 'progress': {
+        const { v: _v, event: _e, ...progress } = message;
+        const t = this.#torrent(progress.torrent);
+        t.progress = progress;
+        if (progress.state !== 'error') t.error = null;
+        break;
+      }
+      case 'completed':
+        this.#torrent(message.torrent).completed = true;
+        break;
+      case 'error':
+        if (message.torrent) this.#torrent(message.torrent).error = message.message;
+        this.#error = { message: message.message, torrent: message.torrent ?? null, at: this.#now() };
+        break;
+      case 'removed':
+        this.#torrents.delete(message.torrent);
+        break;
+      case 'cast':
+        this.#applyCast(message);
+        break;
+      default:
+        return;
+    }
+    this.#changed();
+  }
+
+  #applyCast(message) {
+    const { v: _v, event: _e, ...status } = message;
+    if (status.link === 'closed') this.#casts.delete(status.device);
+    else this.#casts.set(status.device, { ...status, receivedAt: this.#now() });
+  }
+
+  /** The `status` reply: every torrent's progress and every cast. It replaces what we had. */
+  applyStatus(result) {
+    const seen = new Set();
+    for (const progress of result?.torrents ?? []) {
+      seen.add(progress.torrent);
+      this.#torrent(progress.torrent).progress = progress;
+    }
+    for (const id of [...this.#torrents.keys()]) {
+      if (!seen.has(id)) this.#torrents.delete(id);
+    }
+    this.#casts.clear();
+    for (const cast of result?.casts ?? []) this.#applyCast(cast);
+    this.#changed();
+  }
+
+  /** The `list` reply: names, selected files and stream URLs. */
+  applyList(result) {
+    for (const entry of result?.torrents ?? []) this.#describe(entry);
+    this.#changed();
+  }
+
+  /** The reply of `add`, `select_file`: one torrent described. */
+  applyDescribed(result) {
+    if (result?.torrent) {
+      this.#describe(result);
+      this.#changed();
+    }
+  }
+
+  #describe(entry) {
+    const t = this.#torrent(entry.torrent);
+    if (entry.name) t.name = entry.name;
+    if (entry.file) {
+      t.file = entry.file;
+      t.selected = entry.file.index;
+    }
+    if (Number.isInteger(entry.file_count)) t.fileCount = entry.file_count;
+    const path = pathOf(entry.stream_url);
+    if (path) t.streamPath = path;
+  }
+
+  /** After `stop` the daemon forgets the device session; it may not send a closing event. */
+  removeCast(device) {
+    if (this.#casts.delete(device)) this.#changed();
+  }
+
+  addPending(label, kind) {
+    const key = this.#nextPending++;
+    this.#pending.set(key, { key, label, kind, startedAt: this.#now() });
+    this.#changed();
+    return key;
+  }
+
+  removePending(key) {
+    if (this.#pending.delete(key)) this.#changed();
+  }
+
+  setError(message, torrent = null) {
+    this.#error = { message, torrent, at: this.#now() };
+    this.#changed();
+  }
+
+  clearError() {
+    if (this.#error) {
+      this.#error = null;
+      this.#changed();
+    }
+  }
+
+  setDevices(devices) {
+    this.#devices = Array.isArray(devices) ? devices : [];
+    this.#devicesAt = this.#now();
+    this.#changed();
+  }
+
+  setDiscovering(discovering) {
+    this.#discovering = discovering;
+    this.#changed();
+  }
+
+  setChosenDevice(name) {
+    this.#chosenDevice = name || null;
+    this.#changed();
+  }
+
+  get chosenDevice() {
+    return this.#chosenDevice;
+  }
+
+  setSettings(settings) {
+    this.#defaultDevice = settings?.default_device || null;
+    this.#settingsLoaded = true;
+    this.#changed();
+  }
+
+  /** Whether defaultDevice reflects the daemon's config (false until settings_get answered). */
+  get settingsLoaded() {
+    return this.#settingsLoaded;
+  }
+
+  get defaultDevice() {
+    return this.#defaultDevice;
+  }
+
+  get devices() {
+    return this.#devices;
+  }
+
+  /** Which torrent a cast is playing: its media URL has the torrent's stream path. */
+  torrentForMedia(mediaUrl) {
+    const path = pathOf(mediaUrl);
+    if (!path) return null;
+    for (const t of this.#torrents.values()) {
+      if (t.streamPath === path) return t.id;
+    }
+    return null;
+  }
+
+  /** A plain copy for the popup and the other subscribers (it crosses postMessage). */
+  snapshot() {
+    return {
+      host: { ...this.#host },
+      torrents: [...this.#torrents.values()].map((t) => ({ ...t })),
+      casts: [...this.#casts.values()].map((c) => ({ ...c, torrent: this.torrentForMedia(c.media_url) })),
+      pending: [...this.#pending.values()].map((p) => ({ ...p })),
+      error: this.#error ? { ...this.#error } : null,
+      devices: this.#devices.map((d) => ({ ...d })),
+      devicesAt: this.#devicesAt,
+      discovering: this.#discovering,
+      chosenDevice: this.#chosenDevice,
+      defaultDevice: this.#defaultDevice,
+    };
+  }
+}
+
+function pathOf(url) {
+  if (typeof url !== 'string' || !url) return null;
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,135 @@
+// Serves the extension's own pages (popup, options, protocol handler) and the content script:
+// state snapshots over a port, a small set of calls, and link casting by message. Pages get no raw
+// access to the native port; every daemon command is rebuilt and checked here.
+
+import { ADD_TIMEOUT_MS } from './cast-link.js';
+import { CAST_LINK, STORAGE_KEYS, UI_PORT } from '../lib/messages.js';
+import { COMMANDS, commands } from '../lib/protocol.js';
+
+/** State is pushed at most this often; progress alone arrives at up to 4 Hz per torrent. */
+const PUSH_INTERVAL_MS = 100;
+
+function timeoutFor(body) {
+  switch (body.cmd) {
+    case 'add':
+      return ADD_TIMEOUT_MS;
+    case 'devices':
+      return ((body.timeout_secs ?? 3) + 10) * 1000;
+    case 'play':
+      // May run discovery (3 s) and connect to the device before answering.
+      return 45_000;
+    default:
+      return 15_000;
+  }
+}
+
+export function createUiMethods({ port, store, caster, storage }) {
+  return {
+    /** A daemon command built by the page with protocol.js; only known commands pass. */
+    async send(requestBody) {
+      if (!requestBody || !COMMANDS.includes(requestBody.cmd)) throw new Error(`unknown command ${requestBody?.cmd}`);
+      const result = await port.request(requestBody, { timeoutMs: timeoutFor(requestBody) });
+      switch (requestBody.cmd) {
+        case 'settings_get':
+        case 'settings_set':
+          store.setSettings(result);
+          break;
+        case 'stop':
+          if (result?.device) store.removeCast(result.device);
+          break;
+        case 'select_file':
+        case 'add':
+          store.applyDescribed(result);
+          break;
+        case 'devices':
+          store.setDevices(result?.devices ?? []);
+          break;
+        default:
+          break;
+      }
+      return result;
+    },
+    reconnect() {
+      port.reconnectNow();
+    },
+    discoverDevices() {
+      return caster.discover();
+    },
+    async chooseDevice(name) {
+      const device = typeof name === 'string' && name.trim() ? name.trim() : null;
+      await storage?.set({ [STORAGE_KEYS.device]: device });
+      store.setChosenDevice(device);
+      return device;
+    },
+    /** Casts a torrent already in the daemon, to the device castLink would pick. */
+    async playTorrent(torrent) {
+      const { device } = await caster.pickDevice();
+      if (!device) throw new Error('No Cast device found: enter its address in the popup');
+      return port.request(commands.play({ torrent, device }), { timeoutMs: 45_000 });
+    },
+    castLink(url, tab) {
+      return caster.castLink(url, tab);
+    },
+    dismissError() {
+      store.clearError();
+    },
+    state() {
+      return store.snapshot();
+    },
+  };
+}
+
+/** True for the extension's own pages, false for content scripts and other extensions. */
+function isOwnPage(sender, runtime) {
+  return sender?.id === runtime.id && typeof sender.url === 'string' && sender.url.startsWith(runtime.getURL(''));
+}
+
+export function serveUi({ runtime, store, methods }) {
+  runtime.onConnect.addListener((uiPort) => {
+    if (uiPort.name !== UI_PORT) return;
+    if (!isOwnPage(uiPort.sender, runtime)) {
+      uiPort.disconnect();
+      return;
+    }
+    let timer = null;
+    let lastPush = 0;
+    let alive = true;
+    const push = () => {
+      timer = null;
+      lastPush = Date.now();
+      if (alive) uiPort.postMessage({ type: 'state', state: store.snapshot() });
+    };
+    const unsubscribe = store.subscribe(() => {
+      if (timer !== null) return;
+      const wait = Math.max(0, PUSH_INTERVAL_MS - (Date.now() - lastPush));
+      timer = setTimeout(push, wait);
+    });
+    uiPort.onDisconnect.addListener(() => {
+      alive = false;
+      unsubscribe();
+      if (timer !== null) clearTimeout(timer);
+    });
+    uiPort.onMessage.addListener(async (message) => {
+      if (message?.type !== 'call' || !Object.hasOwn(methods, message.method)) return;
+      try {
+        const value = await methods[message.method](...(message.args ?? []));
+        if (alive) uiPort.postMessage({ type: 'result', id: message.id, ok: true, value: value ?? null });
+      } catch (e) {
+        if (alive) uiPort.postMessage({ type: 'result', id: message.id, ok: false, error: { code: e?.code ?? 'error', message: e?.message ?? String(e) } });
+      }
+    });
+    push();
+  });
+
+  // The content script and the protocol handler page ask for a cast by message.
+  runtime.onMessage.addListener((message, sender, sendResponse) => {
+    if (message?.type !== CAST_LINK || sender?.id !== runtime.id) return false;
+    methods
+      .castLink(message.url, sender.tab)
+      .then(
+        (result) => sendResponse({ ok: true, name: result?.name ?? null, device: result?.cast?.device ?? null }),
+        (e) => sendResponse({ ok: false, error: e?.message ?? String(e) }),
+      );
+    return true;
+  });
+}

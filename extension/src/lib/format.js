@@ -1,0 +1,61 @@
+// Human-readable numbers for the popup and the badge. Binary units, as the CLI prints them
+// (indicatif's HumanBytes), so the terminal and the browser show the same figures.
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+export function formatBytes(bytes) {
+  if (!Number.isFinite(bytes) || bytes < 0) return '—';
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  if (unit === 0) return `${Math.round(value)} B`;
+  // Three significant digits: "1.50 MiB", "15.0 MiB", "150 MiB".
+  const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  return `${value.toFixed(digits)} ${UNITS[unit]}`;
+}
+
+export function formatSpeed(bytesPerSecond) {
+  if (!Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0) return '0 B/s';
+  return `${formatBytes(bytesPerSecond)}/s`;
+}
+
+/** Playback clock: `0:05`, `1:02:03`; unknown → `--:--`. */
+export function formatTime(seconds) {
+  if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
+  const total = Math.floor(seconds);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const ss = String(s).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** A rough duration for buffered media: `45 s`, `3 min`, `1 h 5 min`. */
+export function formatDuration(seconds) {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m ? `${h} h ${m} min` : `${h} h`;
+}
+
+/** Whole percent, never showing 100 before the last byte is there. */
+export function formatPercent(done, total) {
+  if (!Number.isFinite(done) || !Number.isFinite(total) || total <= 0) return '0%';
+  if (done >= total) return '100%';
+  return `${Math.min(99, Math.floor((done / total) * 100))}%`;
+}
+
+/**
+ * How many seconds of playback `bufferedBytes` holds, assuming a constant bitrate over the file.
+ * Null when the duration or size is unknown.
+ */
+export function bufferedSeconds(bufferedBytes, totalBytes, durationSeconds) {
+  if (!(totalBytes > 0) || !(durationSeconds > 0) || !Number.isFinite(bufferedBytes)) return null;
+  return (Math.max(0, bufferedBytes) / totalBytes) * durationSeconds;
+}

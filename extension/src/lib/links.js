@@ -1,0 +1,54 @@
+// Which links the extension accepts. The content script, the context menu and the Firefox protocol
+// handler all funnel into the background's castLink(), which checks again with these rules:
+// a page can send the background anything, and context-menu URL patterns are only a hint.
+
+/** The daemon caps magnet URIs too; refusing absurd ones here keeps them out of native messages. */
+export const MAX_MAGNET_LENGTH = 16 * 1024;
+
+export function isMagnet(url) {
+  return (
+    typeof url === 'string' &&
+    url.length <= MAX_MAGNET_LENGTH &&
+    /^magnet:\?/i.test(url.trim())
+  );
+}
+
+/** An http(s) URL whose path (not its query) ends in `.torrent`. */
+export function isTorrentUrl(url) {
+  if (typeof url !== 'string') return false;
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  return (
+    (parsed.protocol === 'http:' || parsed.protocol === 'https:') &&
+    parsed.pathname.toLowerCase().endsWith('.torrent')
+  );
+}
+
+/** 'magnet', 'torrent' or null. */
+export function linkKind(url) {
+  if (isMagnet(url)) return 'magnet';
+  if (isTorrentUrl(url)) return 'torrent';
+  return null;
+}
+
+/** A short label for a link while it is being added: the magnet's dn, or the file name. */
+export function linkLabel(url) {
+  try {
+    if (isMagnet(url)) {
+      const params = new URLSearchParams(url.trim().slice('magnet:?'.length));
+      const dn = params.get('dn');
+      if (dn) return dn;
+      const xt = params.get('xt') ?? '';
+      const hash = xt.split(':').pop();
+      return hash ? `torrent ${hash.slice(0, 12)}…` : 'magnet link';
+    }
+    const path = new URL(url).pathname;
+    return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)) || url;
+  } catch {
+    return String(url);
+  }
+}

@@ -1,0 +1,63 @@
+// Between the daemon's settings (config.toml keys, as settings_get returns them) and the options
+// form's text fields. Empty fields mean "unset" (the daemon's default, or no limit); only the keys
+// that changed are sent, so a value the form cannot show is never overwritten by accident.
+
+import { SETTINGS_KEYS } from '../lib/protocol.js';
+
+/** The form's fields as strings, from a settings object. */
+export function settingsToForm(settings = {}) {
+  const text = (v) => (v === null || v === undefined ? '' : String(v));
+  const secs = settings.seed_time_secs;
+  return {
+    download_dir: text(settings.download_dir),
+    seed_ratio: text(settings.seed_ratio),
+    // Shown in minutes; whole seconds travel.
+    seed_time_minutes: secs === null || secs === undefined ? '' : String(Math.round((secs / 60) * 100) / 100),
+    bind_interface: text(settings.bind_interface),
+    default_device: text(settings.default_device),
+    stream_host: text(settings.stream_host),
+  };
+}
+
+function optionalNumber(raw, field, errors, message) {
+  const value = String(raw ?? '').trim();
+  if (value === '') return null;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) {
+    errors[field] = message;
+    return undefined;
+  }
+  return n;
+}
+
+const optionalText = (raw) => {
+  const value = String(raw ?? '').trim();
+  return value === '' ? null : value;
+};
+
+/** `{settings, errors}` from the form's fields; `errors` maps field names to messages. */
+export function formToSettings(form) {
+  const errors = {};
+  const ratio = optionalNumber(form.seed_ratio, 'seed_ratio', errors, 'Enter a ratio such as 1.5 (0 = do not seed), or leave it empty for no limit.');
+  const minutes = optionalNumber(form.seed_time_minutes, 'seed_time_minutes', errors, 'Enter minutes (0 = do not seed), or leave it empty for no limit.');
+  const settings = {
+    download_dir: optionalText(form.download_dir),
+    seed_ratio: ratio,
+    seed_time_secs: minutes === null || minutes === undefined ? minutes : Math.round(minutes * 60),
+    bind_interface: optionalText(form.bind_interface),
+    default_device: optionalText(form.default_device),
+    stream_host: optionalText(form.stream_host),
+  };
+  return { settings, errors };
+}
+
+/** The browser-editable keys whose value differs from what the daemon has. */
+export function changedSettings(next, original = {}) {
+  const changes = {};
+  for (const key of SETTINGS_KEYS) {
+    if (next[key] === undefined) continue;
+    const before = original[key] ?? null;
+    if (next[key] !== before) changes[key] = next[key];
+  }
+  return changes;
+}

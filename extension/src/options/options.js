@@ -1,0 +1,161 @@
+// Options page: the daemon's settings (through the background, so the CLI reads the same
+// config.toml) and the browser-only "catch magnet clicks" switch (extension storage).
+
+import { changedSettings, formToSettings, settingsToForm } from './form.js';
+import { ext } from '../lib/browser.js';
+import { STORAGE_KEYS } from '../lib/messages.js';
+import { commands } from '../lib/protocol.js';
+import { connectBackground } from '../lib/ui-client.js';
+
+const $ = (id) => document.getElementById(id);
+const form = $('settings-form');
+const FIELDS = {
+  download_dir: 'download-dir',
+  default_device: 'default-device',
+  seed_ratio: 'seed-ratio',
+  seed_time_minutes: 'seed-time',
+  bind_interface: 'bind-interface',
+  stream_host: 'stream-host',
+};
+const ERROR_IDS = { seed_ratio: 'seed-ratio-error', seed_time_minutes: 'seed-time-error' };
+
+let original = null;
+let loadedFor = false;
+
+function status(id, text, kind = '') {
+  $(id).textContent = text;
+  $(id).dataset.kind = kind;
+}
+
+function fill(settings) {
+  original = settings;
+  const values = settingsToForm(settings);
+  ensureInterfaceOption(values.bind_interface);
+  for (const [name, id] of Object.entries(FIELDS)) $(id).value = values[name];
+}
+
+/** A configured interface that is not up right now must still show (and stay selected). */
+function ensureInterfaceOption(name) {
+  const select = $('bind-interface');
+  if (!name || [...select.options].some((o) => o.value === name)) return;
+  const option = document.createElement('option');
+  option.value = name;
+  option.textContent = `${name} (not present now)`;
+  select.append(option);
+}
+
+function fillInterfaces(interfaces) {
+  const select = $('bind-interface');
+  const current = select.value;
+  select.replaceChildren(select.options[0]);
+  for (const i of interfaces) {
+    const option = document.createElement('option');
+    option.value = i.name;
+    option.textContent = i.addresses?.length ? `${i.name} (${i.addresses.join(', ')})` : i.name;
+    select.append(option);
+  }
+  ensureInterfaceOption(current);
+  select.value = current;
+}
+
+function fillDevices(devices) {
+  $('device-list').replaceChildren(
+    ...devices.map((d) => {
+      const option = document.createElement('option');
+      option.value = d.name;
+      option.label = d.model ? `${d.name} (${d.model})` : d.name;
+      return option;
+    }),
+  );
+}
+
+const client = connectBackground({
+  onState(state) {
+    $('options').dataset.state = state.host.state;
+    fillDevices(state.devices);
+    if (state.host.state === 'connected') {
+      if (!loadedFor) {
+        loadedFor = true;
+        load();
+      }
+    } else {
+      loadedFor = false;
+      $('daemon-fields').disabled = true;
+      const why =
+        state.host.state === 'not_installed'
+          ? 'magnetcast is not installed: run `magnetcast install`, then reopen this page.'
+          : state.host.state === 'connecting'
+            ? 'Connecting to magnetcast…'
+            : `Not connected to magnetcast${state.host.message ? `: ${state.host.message}` : ''}.`;
+      status('daemon-status', why, state.host.state === 'connecting' ? '' : 'error');
+    }
+  },
+});
+
+async function load() {
+  status('daemon-status', 'Loading…');
+  try {
+    const [settings, interfaces] = await Promise.all([
+      client.call('send', commands.settingsGet()),
+      client.call('send', commands.interfaces()).catch(() => ({ interfaces: [] })),
+    ]);
+    fillInterfaces(interfaces?.interfaces ?? []);
+    fill(settings);
+    $('daemon-fields').disabled = false;
+    status('daemon-status', 'Saved in magnetcast’s config.toml; the command line uses the same settings.');
+    client.call('discoverDevices').catch(() => {});
+  } catch (e) {
+    loadedFor = false;
+    status('daemon-status', `Could not load the settings: ${e.message}`, 'error');
+  }
+}
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const values = Object.fromEntries(Object.entries(FIELDS).map(([name, id]) => [name, $(id).value]));
+  const { settings, errors } = formToSettings(values);
+  // A number field holding text reports an empty value; without this check it would read as
+  // "no limit" and clear the setting.
+  for (const name of Object.keys(ERROR_IDS)) {
+    if ($(FIELDS[name]).validity.badInput) errors[name] = 'Enter a number, or leave it empty for no limit.';
+  }
+  for (const [name, id] of Object.entries(ERROR_IDS)) {
+    $(id).textContent = errors[name] ?? '';
+    $(FIELDS[name]).setAttribute('aria-invalid', String(Boolean(errors[name])));
+  }
+  const invalid = Object.keys(errors);
+  if (invalid.length) {
+    status('save-status', 'Fix the marked fields.', 'error');
+    $(FIELDS[invalid[0]]).focus();
+    return;
+  }
+  const changes = changedSettings(settings, original ?? {});
+  if (Object.keys(changes).length === 0) {
+    status('save-status', 'Nothing changed.', 'ok');
+    return;
+  }
+  $('save').disabled = true;
+  status('save-status', 'Saving…');
+  try {
+    fill(await client.call('send', commands.settingsSet(changes)));
+    status('save-status', 'Saved.', 'ok');
+  } catch (e) {
+    // The daemon's message names the key and the problem (e.g. an unknown interface).
+    status('save-status', `Not saved: ${e.message}`, 'error');
+  } finally {
+    $('save').disabled = false;
+  }
+});
+
+const catchBox = $('catch-clicks');
+ext.storage.local.get(STORAGE_KEYS.catchClicks).then((saved) => {
+  catchBox.checked = saved?.[STORAGE_KEYS.catchClicks] !== false;
+});
+catchBox.addEventListener('change', async () => {
+  try {
+    await ext.storage.local.set({ [STORAGE_KEYS.catchClicks]: catchBox.checked });
+    status('catch-status', catchBox.checked ? 'Magnet links are cast when clicked.' : 'Magnet links open as usual.', 'ok');
+  } catch (e) {
+    status('catch-status', `Not saved: ${e.message}`, 'error');
+  }
+});

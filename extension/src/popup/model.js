@@ -1,0 +1,207 @@
+// What the popup shows, derived from the background's state snapshot. Pure functions, so the
+// rules (which panel, which labels, what the play/pause button does) are tested without a DOM.
+
+import { bufferedSeconds, formatBytes, formatDuration, formatPercent, formatSpeed } from '../lib/format.js';
+
+/** The popup's top-level state, also exposed as `#app[data-state]` for tests and CSS. */
+export function appState(state) {
+  switch (state.host.state) {
+    case 'not_installed':
+    case 'forbidden':
+      return 'not-installed';
+    case 'disconnected':
+      return 'disconnected';
+    case 'connected':
+      return state.torrents.length + state.pending.length + state.casts.length === 0 ? 'empty' : 'active';
+    default:
+      return 'connecting';
+  }
+}
+
+export function connectionModel(host, now = Date.now()) {
+  const retryIn = host.retryAt ? Math.max(0, Math.ceil((host.retryAt - now) / 1000)) : null;
+  const base = {
+    retryLabel: host.trying ? 'Retrying…' : 'Retry',
+    retryDisabled: Boolean(host.trying),
+    retryInfo: host.trying ? 'Trying to reach magnetcast…' : retryIn !== null ? `Trying again by itself in ${retryIn} s.` : '',
+  };
+  if (host.state === 'not_installed') {
+    return {
+      ...base,
+      showInstall: true,
+      title: 'magnetcast is not installed',
+      message: 'This extension needs the magnetcast program on this computer. Install it, then register it with your browsers by running this in a terminal:',
+      detail: host.message ?? '',
+    };
+  }
+  if (host.state === 'forbidden') {
+    return {
+      ...base,
+      showInstall: true,
+      title: 'magnetcast does not know this extension yet',
+      message: 'magnetcast is installed but does not allow this extension. Run this in a terminal:',
+      detail: host.message ?? '',
+    };
+  }
+  return {
+    ...base,
+    showInstall: false,
+    title: 'Lost the connection to magnetcast',
+    message: 'The magnetcast helper stopped or could not start its background service.',
+    detail: host.message ?? '',
+  };
+}
+
+const PLAYER_LABELS = {
+  PLAYING: 'Playing',
+  PAUSED: 'Paused',
+  BUFFERING: 'Buffering…',
+  LOADING: 'Loading…',
+};
+
+const IDLE_LABELS = {
+  FINISHED: 'Finished',
+  ERROR: 'Playback error',
+  CANCELLED: 'Stopped',
+  INTERRUPTED: 'Interrupted',
+};
+
+/** The cast the controls act on: the chosen device's, else one playing a known torrent. */
+export function activeCast(state) {
+  return (
+    state.casts.find((c) => c.device === state.chosenDevice) ??
+    state.casts.find((c) => c.torrent && c.player_state) ??
+    state.casts.find((c) => c.torrent) ??
+    state.casts[0] ??
+    null
+  );
+}
+
+/** Where the playhead is now: the last reported position plus the time since, while playing. */
+export function currentPosition(cast, now = Date.now()) {
+  if (!Number.isFinite(cast?.position)) return null;
+  let position = cast.position;
+  if (cast.player_state === 'PLAYING' && Number.isFinite(cast.receivedAt)) {
+    position += Math.max(0, now - cast.receivedAt) / 1000;
+  }
+  return Number.isFinite(cast.duration) && cast.duration > 0 ? Math.min(position, cast.duration) : position;
+}
+
+function playerStateLabel(cast) {
+  if (cast.link === 'connecting') return 'Connecting…';
+  if (cast.link === 'reconnecting') return `Reconnecting…${cast.reason ? ` (${cast.reason})` : ''}`;
+  if (!cast.player_state) return cast.app ? 'Starting…' : 'Connected';
+  if (cast.player_state === 'IDLE') return IDLE_LABELS[cast.idle_reason] ?? 'Idle';
+  return PLAYER_LABELS[cast.player_state] ?? cast.player_state;
+}
+
+function fileNameOf(url) {
+  try {
+    const path = new URL(url).pathname;
+    return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
+  } catch {
+    return null;
+  }
+}
+
+export function playerModel(state, now = Date.now()) {
+  const cast = activeCast(state);
+  if (!cast) return null;
+  const torrent = state.torrents.find((t) => t.id === cast.torrent) ?? null;
+  const linked = cast.link === 'connected';
+  const playing = cast.player_state === 'PLAYING' || cast.player_state === 'BUFFERING';
+  const paused = cast.player_state === 'PAUSED';
+  let toggleAction = null;
+  if (linked && playing) toggleAction = 'pause';
+  else if (linked && paused) toggleAction = 'resume';
+  else if (linked && torrent) toggleAction = 'play';
+  const hasMedia = linked && (playing || paused);
+  const duration = Number.isFinite(cast.duration) && cast.duration > 0 ? cast.duration : null;
+  return {
+    device: cast.device,
+    torrent: torrent?.id ?? null,
+    title: torrent?.name ?? fileNameOf(cast.media_url) ?? cast.app ?? 'Cast device',
+    playerState: cast.player_state ?? (linked ? 'CONNECTED' : cast.link.toUpperCase()),
+    stateLabel: playerStateLabel(cast),
+    toggleLabel: toggleAction === 'pause' ? 'Pause' : 'Play',
+    toggleAction,
+    position: currentPosition(cast, now),
+    duration,
+    canSeek: hasMedia && duration !== null,
+    canSkip: hasMedia,
+    canStop: linked || cast.link === 'reconnecting',
+    volume: Number.isFinite(cast.volume) ? Math.round(cast.volume * 100) : null,
+    muted: Boolean(cast.muted),
+    canVolume: linked,
+  };
+}
+
+const TORRENT_LABELS = {
+  initializing: 'Starting',
+  downloading: 'Downloading',
+  streaming: 'Streaming',
+  seeding: 'Seeding',
+  finished: 'Done',
+  paused: 'Paused',
+  error: 'Error',
+  queued: 'Queued',
+};
+
+export function torrentModel(t, state) {
+  const p = t.progress;
+  const cast = state.casts.find((c) => c.torrent === t.id) ?? null;
+  const total = p?.total ?? t.file?.length ?? 0;
+  const downloaded = p?.downloaded ?? 0;
+  const complete = total > 0 && downloaded >= total;
+  let buffer = '';
+  if (p && !complete) {
+    const seconds = bufferedSeconds(p.buffered_ahead, p.total, cast?.duration);
+    buffer = `${formatBytes(p.buffered_ahead)} buffered ahead${seconds !== null ? ` (≈ ${formatDuration(seconds)})` : ''}`;
+  } else if (complete) {
+    buffer = 'All downloaded';
+  }
+  const state_ = p?.state ?? (t.name ? 'initializing' : 'metadata');
+  let stateLabel = TORRENT_LABELS[state_] ?? (state_ === 'metadata' ? 'Fetching metadata' : state_);
+  if (p?.reason && (state_ === 'finished' || state_ === 'paused' || state_ === 'error')) stateLabel += ` (${p.reason})`;
+  return {
+    id: t.id,
+    name: t.name ?? `Torrent ${t.id.slice(0, 12)}…`,
+    state: state_,
+    stateLabel,
+    fraction: total > 0 ? Math.min(1, downloaded / total) : 0,
+    percent: formatPercent(downloaded, total),
+    size: total > 0 ? `${formatBytes(downloaded)} of ${formatBytes(total)}` : '',
+    speed: p ? `↓ ${formatSpeed(p.down_bps)}  ↑ ${formatSpeed(p.up_bps)}` : '',
+    peers: p ? `${p.peers} ${p.peers === 1 ? 'peer' : 'peers'}` : '',
+    buffer,
+    error: t.error ?? null,
+    onDevice: cast ? `On ${cast.device}` : '',
+    canCast: !cast || cast.player_state === 'IDLE' || !cast.player_state,
+    fileCount: t.fileCount ?? 0,
+    files: t.files,
+    selected: t.selected,
+  };
+}
+
+/** The device picker's entries: automatic first, then discovered devices, then a manual choice. */
+export function deviceOptions(state) {
+  const auto = state.defaultDevice ? `${state.defaultDevice} (default)` : 'First device found';
+  const options = [{ value: '', label: auto }];
+  const seen = new Set(['']);
+  for (const d of state.devices) {
+    if (seen.has(d.name)) continue;
+    seen.add(d.name);
+    const extra = [d.model, d.group ? 'group' : null].filter(Boolean).join(', ');
+    options.push({ value: d.name, label: extra ? `${d.name} (${extra})` : d.name });
+  }
+  if (state.chosenDevice && !seen.has(state.chosenDevice)) {
+    options.push({ value: state.chosenDevice, label: state.chosenDevice });
+  }
+  return options;
+}
+
+/** A typed device address: `host`, `host:port`, `[v6]`, `[v6]:port`. */
+export function isDeviceAddress(text) {
+  const value = text.trim();
+  return /^[a-z0-9.-]+(:\d{1,5})?$/i.test(value) || /^\[[0-9a-f:.]+\](:\d{1,5})?$/i.test(value) || /^[0-9a-f:]+:[0-9a-f:]*$/i.test(value);
+}

@@ -1,0 +1,74 @@
+// Host messages shaped as the daemon sends them. Tests that use them first check each one
+// against the published schema, so a fixture cannot drift from the real protocol unnoticed.
+
+export const HASH = 'c9e15763f722f23e98a29decdfae341b98d53056';
+export const HASH2 = '5340f1b2c91946bb03a3b4be0ba5f565d2de6b3f';
+const MiB = 1024 * 1024;
+
+export const STREAM_URL = `http://192.168.1.10:41231/s/9f2c4e/film.mp4`;
+
+export const file = { index: 0, path: 'Film/film.mp4', length: 700 * MiB, kind: 'video' };
+
+export const events = {
+  added: { v: 1, event: 'added', torrent: HASH, name: null },
+  metadata: {
+    v: 1,
+    event: 'metadata',
+    torrent: HASH,
+    name: 'Film',
+    files: [file, { index: 1, path: 'Film/film.srt', length: 40_000, kind: 'subtitle' }],
+    file_count: 2,
+    selected: 0,
+  },
+  progress: (patch = {}) => ({
+    v: 1,
+    event: 'progress',
+    torrent: HASH,
+    state: 'streaming',
+    reason: null,
+    ratio: 0,
+    downloaded: 70 * MiB,
+    total: 700 * MiB,
+    uploaded: 0,
+    down_bps: 2 * MiB,
+    up_bps: 0,
+    peers: 5,
+    buffered_ahead: 35 * MiB,
+    streams: 1,
+    finished: false,
+    active_secs: 95,
+    seeding_secs: 0,
+    ...patch,
+  }),
+  completed: { v: 1, event: 'completed', torrent: HASH },
+  error: { v: 1, event: 'error', torrent: HASH, message: 'disk full: /media/films' },
+  removed: { v: 1, event: 'removed', torrent: HASH, files_deleted: false },
+  cast: (patch = {}) => ({
+    v: 1,
+    event: 'cast',
+    device: 'Living Room TV',
+    link: 'connected',
+    reason: null,
+    app: 'Default Media Receiver',
+    player_state: 'PLAYING',
+    position: 60,
+    duration: 600,
+    volume: 0.5,
+    muted: false,
+    idle_reason: null,
+    media_url: STREAM_URL,
+    ...patch,
+  }),
+};
+
+/** The `add` / `list` entry for HASH (service.rs `describe`). */
+export const described = {
+  torrent: HASH,
+  name: 'Film',
+  file,
+  file_count: 2,
+  stream_url: 'http://127.0.0.1:41231/s/9f2c4e/film.mp4',
+};
+
+/** `{v, event, ...}` → the bare payload, as `status` lists Progress and CastStatus. */
+export const bare = ({ v: _v, event: _e, ...rest }) => rest;

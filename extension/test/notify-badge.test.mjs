@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { FakeNotifications, flush } from './helpers/fakes.mjs';
+import { HASH, STREAM_URL, bare, described, events } from './helpers/fixtures.mjs';
+import { Badge, COLORS, badgeFor } from '../src/background/badge.js';
+import { Notifier } from '../src/background/notify.js';
+import { StateStore } from '../src/background/store.js';
+
+const names = { nameOf: (id) => (id === HASH ? 'Film' : null), torrentForMedia: (url) => (url === STREAM_URL ? HASH : null) };
+
+describe('Notifier', () => {
+  it('announces a media once, the first time it plays', () => {
+    const n = new Notifier({ notifications: new FakeNotifications(), iconUrl: 'icon.png' });
+    assert.equal(n.decide(events.cast({ player_state: 'BUFFERING' }), names), null);
+    assert.deepEqual(n.decide(events.cast(), names), { id: `playing:Living Room TV|${STREAM_URL}`, title: 'Playing on Living Room TV', message: 'Film' });
+    assert.equal(n.decide(events.cast({ player_state: 'PAUSED' }), names), null);
+    assert.equal(n.decide(events.cast(), names), null, 'resuming is not news');
+    assert.equal(n.decide(events.cast({ media_url: 'http://h/s/t/other%20file.mkv' }), names).message, 'other file.mkv');
+  });
+
+  it('does not re-announce what was already playing when the worker restarted', () => {
+    const n = new Notifier({ notifications: new FakeNotifications(), iconUrl: 'icon.png' });
+    n.seed([bare(events.cast())]);
+    assert.equal(n.decide(events.cast(), names), null);
+  });
+
+  it('tells about finished downloads and errors in the daemon\'s words', () => {
+    const n = new Notifier({ notifications: new FakeNotifications(), iconUrl: 'icon.png' });
+    assert.deepEqual(n.decide(events.completed, names), { id: `completed:${HASH}`, title: 'Download finished', message: 'Film' });
+    assert.deepEqual(n.decide(events.error, names), { id: `error:${HASH}`, title: 'magnetcast error', message: 'disk full: /media/films' });
+    assert.equal(n.decide(events.progress(), names), null);
+  });
+
+  it('shows basic notifications with the icon', async () => {
+    const api = new FakeNotifications();
+    const n = new Notifier({ notifications: api, iconUrl: 'chrome-extension://x/icons/icon-128.png' });
+    n.onEvent(events.completed, names);
+    n.error('could not download film.torrent: HTTP 403');
+    await flush();
+    assert.deepEqual(api.shown.map((s) => [s.type, s.title, s.message, s.iconUrl]), [
+      ['basic', 'Download finished', 'Film', 'chrome-extension://x/icons/icon-128.png'],
+      ['basic', 'magnetcast error', 'could not download film.torrent: HTTP 403', 'chrome-extension://x/icons/icon-128.png'],
+    ]);
+  });
+
+  it('survives a notifications API that throws', async () => {
+    const n = new Notifier({ notifications: { create: () => { throw new Error('denied'); } }, iconUrl: 'i' });
+    n.error('x');
+    await flush();
+  });
+});
+
+function connectedStore() {
+  const store = new StateStore();
+  store.setHost({ state: 'connected', message: null, attempts: 0, retryAt: null, trying: false });
+  return store;
+}
+
+describe('badge', () => {
+  it('is empty when idle and marks a missing host', () => {
+    assert.deepEqual(badgeFor(connectedStore().snapshot()), { text: '', color: COLORS.idle, title: 'magnetcast' });
+    const store = new StateStore();
+    store.setHost({ state: 'not_installed', message: 'x', attempts: 1 });
+    const b = badgeFor(store.snapshot());
+    assert.equal(b.text, '!');
+    assert.equal(b.color, COLORS.error);
+    assert.match(b.title, /not installed/);
+  });
+
+  it('shows the progress of the torrent on the TV, green when the buffer is healthy', () => {
+    const store = connectedStore();
+    store.applyDescribed(described);
+    store.applyEvent(events.progress());
+    // 35 MiB of 700 MiB over 600 s is 30 s ahead: healthy.
+    store.applyEvent(events.cast());
+    const b = badgeFor(store.snapshot());
+    assert.equal(b.text, '10%');
+    assert.equal(b.color, COLORS.healthy);
+    assert.match(b.title, /Film: 10% · 35\.0 MiB \(30 s\) buffered · 2\.00 MiB\/s/);
+  });
+
+  it('turns amber when little is buffered', () => {
+    const store = connectedStore();
+    store.applyDescribed(described);
+    store.applyEvent(events.progress({ buffered_ahead: 7 * 1024 * 1024 }));
+    store.applyEvent(events.cast());
+    assert.equal(badgeFor(store.snapshot()).color, COLORS.low);
+  });
+
+  it('uses bytes when no duration is known yet', () => {
+    const store = connectedStore();
+    store.applyEvent(events.progress({ buffered_ahead: 20 * 1024 * 1024 }));
+    assert.equal(badgeFor(store.snapshot()).color, COLORS.healthy);
+    store.applyEvent(events.progress({ buffered_ahead: 1024 }));
+    assert.equal(badgeFor(store.snapshot()).color, COLORS.low);
+  });
+
+  it('shows an error mark with the message until it is dismissed', () => {
+    const store = connectedStore();
+    store.applyEvent(events.progress());
+    store.applyEvent(events.error);
+    assert.deepEqual(badgeFor(store.snapshot()), { text: '!', color: COLORS.error, title: 'magnetcast: disk full: /media/films' });
+    store.clearError();
+    assert.equal(badgeFor(store.snapshot()).text, '10%');
+  });
+
+  it('clears the number once everything is downloaded', () => {
+    const store = connectedStore();
+    store.applyEvent(events.progress({ downloaded: 700 * 1024 * 1024, state: 'seeding' }));
+    assert.equal(badgeFor(store.snapshot()).text, '');
+  });
+
+  it('calls the action API only for what changed', async () => {
+    const calls = [];
+    const action = {
+      setBadgeText: async (x) => calls.push(['text', x.text]),
+      setBadgeBackgroundColor: async (x) => calls.push(['color', x.color]),
+      setTitle: async (x) => calls.push(['title', x.title]),
+    };
+    const badge = new Badge(action);
+    const store = connectedStore();
+    store.applyEvent(events.progress());
+    await badge.show(store.snapshot());
+    assert.equal(calls.length, 3);
+    await badge.show(store.snapshot());
+    assert.equal(calls.length, 3);
+    store.applyEvent(events.progress({ downloaded: 140 * 1024 * 1024 }));
+    await badge.show(store.snapshot());
+    assert.deepEqual(calls.slice(3).map((c) => c[0]), ['text', 'title']);
+  });
+});

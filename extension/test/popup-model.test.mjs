@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { HASH, bare, described, events } from './helpers/fixtures.mjs';
+import { StateStore } from '../src/background/store.js';
+import { activeCast, appState, connectionModel, currentPosition, deviceOptions, isDeviceAddress, playerModel, torrentModel } from '../src/popup/model.js';
+
+function store(hostState = 'connected') {
+  const s = new StateStore({ now: () => 10_000 });
+  s.setHost({ state: hostState, message: hostState === 'not_installed' ? 'Specified native messaging host not found.' : null, attempts: 1, retryAt: 14_000, trying: false });
+  return s;
+}
+
+describe('popup states', () => {
+  it('follow the host and what there is to show', () => {
+    assert.equal(appState(store('connecting').snapshot()), 'connecting');
+    assert.equal(appState(store('not_installed').snapshot()), 'not-installed');
+    assert.equal(appState(store('forbidden').snapshot()), 'not-installed');
+    assert.equal(appState(store('disconnected').snapshot()), 'disconnected');
+    const s = store();
+    assert.equal(appState(s.snapshot()), 'empty');
+    s.addPending('Film', 'magnet');
+    assert.equal(appState(s.snapshot()), 'active');
+  });
+
+  it('the not-installed panel gives the exact command and the retry countdown', () => {
+    const c = connectionModel(store('not_installed').snapshot().host, 10_000);
+    assert.equal(c.showInstall, true);
+    assert.equal(c.title, 'magnetcast is not installed');
+    assert.equal(c.retryInfo, 'Trying again by itself in 4 s.');
+    assert.equal(c.retryLabel, 'Retry');
+    const trying = connectionModel({ state: 'not_installed', trying: true });
+    assert.equal(trying.retryLabel, 'Retrying…');
+    assert.equal(trying.retryDisabled, true);
+    assert.equal(connectionModel({ state: 'forbidden' }).showInstall, true);
+    const lost = connectionModel({ state: 'disconnected', message: 'Native host has exited.' });
+    assert.equal(lost.showInstall, false);
+    assert.equal(lost.detail, 'Native host has exited.');
+  });
+});
+
+describe('player', () => {
+  function casting(patch = {}) {
+    const s = store();
+    s.applyDescribed(described);
+    s.applyEvent(events.progress());
+    s.applyEvent(events.cast(patch));
+    return s.snapshot();
+  }
+
+  it('offers Pause while playing or buffering, Play when paused', () => {
+    const playing = playerModel(casting(), 10_000);
+    assert.deepEqual([playing.toggleLabel, playing.toggleAction, playing.title, playing.device], ['Pause', 'pause', 'Film', 'Living Room TV']);
+    assert.equal(playerModel(casting({ player_state: 'BUFFERING' })).toggleAction, 'pause');
+    const paused = playerModel(casting({ player_state: 'PAUSED' }));
+    assert.deepEqual([paused.toggleLabel, paused.toggleAction, paused.stateLabel], ['Play', 'resume', 'Paused']);
+    const finished = playerModel(casting({ player_state: 'IDLE', idle_reason: 'FINISHED' }));
+    assert.deepEqual([finished.toggleLabel, finished.toggleAction, finished.stateLabel, finished.canSeek], ['Play', 'play', 'Finished', false]);
+  });
+
+  it('disables controls while the device link is down', () => {
+    const p = playerModel(casting({ link: 'reconnecting', reason: 'connection refused' }));
+    assert.equal(p.toggleAction, null);
+    assert.equal(p.stateLabel, 'Reconnecting… (connection refused)');
+    assert.equal(p.canVolume, false);
+    assert.equal(p.canStop, true);
+  });
+
+  it('moves the playhead on between status updates while playing', () => {
+    const cast = { position: 60, duration: 600, player_state: 'PLAYING', receivedAt: 10_000 };
+    assert.equal(currentPosition(cast, 12_500), 62.5);
+    assert.equal(currentPosition({ ...cast, player_state: 'PAUSED' }, 12_500), 60);
+    assert.equal(currentPosition({ ...cast, position: 599 }, 20_000), 600);
+    assert.equal(currentPosition({ position: null }), null);
+  });
+
+  it('reports volume in percent and the chosen device\'s cast first', () => {
+    const s = store();
+    s.applyEvent(events.cast({ device: 'Kitchen', volume: 0.25 }));
+    s.applyEvent(events.cast());
+    s.setChosenDevice('Kitchen');
+    const p = playerModel(s.snapshot());
+    assert.equal(p.device, 'Kitchen');
+    assert.equal(p.volume, 25);
+    assert.equal(activeCast({ ...s.snapshot(), chosenDevice: null }).device, 'Kitchen');
+  });
+
+  it('is absent without a cast', () => {
+    assert.equal(playerModel(store().snapshot()), null);
+  });
+});
+
+describe('torrent rows', () => {
+  it('show progress, speed, peers and the buffer in bytes and seconds', () => {
+    const s = store();
+    s.applyDescribed(described);
+    s.applyEvent(events.metadata);
+    s.applyEvent(events.progress());
+    s.applyEvent(events.cast());
+    const snap = s.snapshot();
+    const m = torrentModel(snap.torrents[0], snap);
+    assert.equal(m.name, 'Film');
+    assert.equal(m.stateLabel, 'Streaming');
+    assert.equal(m.percent, '10%');
+    assert.equal(m.fraction, 0.1);
+    assert.equal(m.size, '70.0 MiB of 700 MiB');
+    assert.equal(m.speed, '↓ 2.00 MiB/s  ↑ 0 B/s');
+    assert.equal(m.peers, '5 peers');
+    assert.equal(m.buffer, '35.0 MiB buffered ahead (≈ 30 s)');
+    assert.equal(m.onDevice, 'On Living Room TV');
+    assert.equal(m.canCast, false);
+    assert.equal(m.fileCount, 2);
+  });
+
+  it('without a cast the buffer is in bytes only', () => {
+    const s = store();
+    s.applyStatus({ torrents: [bare(events.progress({ peers: 1 }))], casts: [] });
+    const snap = s.snapshot();
+    const m = torrentModel(snap.torrents[0], snap);
+    assert.equal(m.buffer, '35.0 MiB buffered ahead');
+    assert.equal(m.peers, '1 peer');
+    assert.equal(m.name, `Torrent ${HASH.slice(0, 12)}…`);
+    assert.equal(m.canCast, true);
+  });
+
+  it('name the reason of a stop', () => {
+    const s = store();
+    s.applyEvent(events.progress({ state: 'finished', reason: 'seed ratio 2 reached', downloaded: 700 * 1024 * 1024 }));
+    const snap = s.snapshot();
+    const m = torrentModel(snap.torrents[0], snap);
+    assert.equal(m.stateLabel, 'Done (seed ratio 2 reached)');
+    assert.equal(m.buffer, 'All downloaded');
+    assert.equal(m.percent, '100%');
+  });
+});
+
+describe('device picker', () => {
+  it('lists automatic, discovered devices and a typed address', () => {
+    const s = store();
+    s.setSettings({ default_device: 'Kitchen' });
+    s.setDevices([
+      { name: 'Living Room TV', model: 'Chromecast Ultra', id: 'a', addr: '10.0.0.2:8009', group: false },
+      { name: 'Everywhere', model: null, id: 'b', addr: '10.0.0.3:32187', group: true },
+    ]);
+    s.setChosenDevice('10.0.0.9');
+    assert.deepEqual(deviceOptions(s.snapshot()), [
+      { value: '', label: 'Kitchen (default)' },
+      { value: 'Living Room TV', label: 'Living Room TV (Chromecast Ultra)' },
+      { value: 'Everywhere', label: 'Everywhere (group)' },
+      { value: '10.0.0.9', label: '10.0.0.9' },
+    ]);
+  });
+
+  it('accepts host[:port] addresses only', () => {
+    for (const ok of ['192.168.1.40', '192.168.1.40:8009', 'tv.lan', 'tv.lan:8010', '[fe80::1]:8009', 'fe80::1']) assert.ok(isDeviceAddress(ok), ok);
+    for (const bad of ['', 'Living Room', 'http://tv', 'tv:port', 'a b']) assert.ok(!isDeviceAddress(bad), bad);
+  });
+});

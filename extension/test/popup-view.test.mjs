@@ -1,0 +1,221 @@
+// The popup's real HTML in jsdom, driven by store snapshots, clicked like a keyboard or mouse user.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+
+import { JSDOM } from 'jsdom';
+
+import { flush } from './helpers/fakes.mjs';
+import { described, events } from './helpers/fixtures.mjs';
+import { protocolValidators } from './helpers/schema.mjs';
+import { StateStore } from '../src/background/store.js';
+import { createPopup } from '../src/popup/view.js';
+import { request } from '../src/lib/protocol.js';
+
+const HTML = readFileSync(new URL('../src/popup.html', import.meta.url), 'utf8');
+const v = protocolValidators();
+
+function popup({ now = 10_000 } = {}) {
+  const dom = new JSDOM(HTML, { url: 'chrome-extension://phdoiealkcpenjnalbnfnaihbekbpehd/popup.html' });
+  const calls = [];
+  const copied = [];
+  const view = createPopup(dom.window.document, {
+    call: async (method, ...args) => {
+      calls.push([method, ...args]);
+      if (method === 'send') assert.ok(v.request(request(1, args[0])), v.errors(v.request));
+      if (method === 'chooseDevice') return args[0];
+      return null;
+    },
+    copy: async (text) => copied.push(text),
+    now: () => now,
+  });
+  const doc = dom.window.document;
+  const visible = (id) => {
+    for (let el = doc.getElementById(id); el; el = el.parentElement) if (el.hidden) return false;
+    return true;
+  };
+  return { dom, doc, view, calls, copied, visible, $: (id) => doc.getElementById(id) };
+}
+
+function store(host = 'connected') {
+  const s = new StateStore({ now: () => 10_000 });
+  s.setHost({ state: host, message: host === 'not_installed' ? 'Specified native messaging host not found.' : null, attempts: 1, retryAt: 13_000, trying: false });
+  return s;
+}
+
+describe('popup view', () => {
+  it('not installed: shows the command, copies it, and Retry asks for a reconnect', async () => {
+    const p = popup();
+    p.view.render(store('not_installed').snapshot());
+    assert.equal(p.$('app').dataset.state, 'not-installed');
+    assert.ok(p.visible('install-command'));
+    assert.equal(p.$('install-command').textContent, 'magnetcast install');
+    assert.ok(!p.visible('devices') && !p.visible('empty') && !p.visible('player'));
+    assert.match(p.$('connection-detail').textContent, /Specified native messaging host not found/);
+    assert.equal(p.$('retry-info').textContent, 'Trying again by itself in 3 s.');
+    assert.equal(p.$('status').textContent, 'magnetcast is not installed');
+    p.$('copy-command').click();
+    p.$('retry').click();
+    await flush();
+    assert.deepEqual(p.copied, ['magnetcast install']);
+    assert.equal(p.$('copy-command').textContent, 'Copied');
+    assert.deepEqual(p.calls.filter((c) => c[0] === 'reconnect'), [['reconnect']]);
+  });
+
+  it('connected with nothing: explains how to cast, and looks for devices once', async () => {
+    const p = popup();
+    const s = store();
+    p.view.render(s.snapshot());
+    p.view.render(s.snapshot());
+    assert.equal(p.$('app').dataset.state, 'empty');
+    assert.ok(p.visible('empty'));
+    assert.match(p.$('empty').textContent, /Click a magnet link/);
+    assert.match(p.$('empty').textContent, /Cast torrent/);
+    assert.ok(!p.visible('connection'));
+    assert.deepEqual(p.calls.filter((c) => c[0] === 'discoverDevices').length, 1);
+    assert.equal(p.$('status').textContent, 'Connected. Nothing is casting.');
+  });
+
+  it('lists torrents with their progress and updates rows in place', () => {
+    const p = popup();
+    const s = store();
+    s.applyDescribed(described);
+    s.applyEvent(events.metadata);
+    s.applyEvent(events.progress());
+    p.view.render(s.snapshot());
+    const rows = p.doc.querySelectorAll('[data-testid="torrent"]');
+    assert.equal(rows.length, 1);
+    const row = rows[0];
+    assert.equal(row.querySelector('.name').textContent, 'Film');
+    assert.equal(row.querySelector('progress').value, 0.1);
+    assert.equal(row.querySelector('.percent').textContent, '10%');
+    assert.equal(row.querySelector('.buffer').textContent, '35.0 MiB buffered ahead');
+    assert.ok(!row.querySelector('.file-row').hidden, 'a multi-file torrent offers a file picker');
+    assert.deepEqual([...row.querySelectorAll('.file-select option')].map((o) => o.textContent), ['Film/film.mp4 (video)', 'Film/film.srt (subtitle)']);
+
+    s.applyEvent(events.progress({ downloaded: 350 * 1024 * 1024 }));
+    p.view.render(s.snapshot());
+    assert.equal(p.doc.querySelector('[data-testid="torrent"]'), row, 'same element, updated');
+    assert.equal(row.querySelector('.percent').textContent, '50%');
+
+    s.applyEvent(events.removed);
+    p.view.render(s.snapshot());
+    assert.equal(p.doc.querySelectorAll('[data-testid="torrent"]').length, 0);
+  });
+
+  it('plays, pauses, seeks and sets the volume on the cast device', async () => {
+    const p = popup();
+    const s = store();
+    s.applyDescribed(described);
+    s.applyEvent(events.progress());
+    s.applyEvent(events.cast());
+    p.view.render(s.snapshot());
+    assert.ok(p.visible('player'));
+    assert.equal(p.$('player').dataset.playerState, 'PLAYING');
+    assert.equal(p.$('pause').textContent, 'Pause');
+    assert.equal(p.$('pause').disabled, false);
+    assert.equal(p.$('position').textContent, '1:00');
+    assert.equal(p.$('duration').textContent, '10:00');
+    assert.equal(p.$('seek').max, '600');
+    assert.equal(p.$('volume').value, '50');
+    assert.equal(p.$('status').textContent, 'Playing on Living Room TV');
+
+    p.$('pause').click();
+    await flush();
+    p.$('back30').click();
+    p.$('fwd30').click();
+    p.$('seek').value = '300';
+    p.$('seek').dispatchEvent(new p.dom.window.Event('change'));
+    p.$('volume').value = '80';
+    p.$('volume').dispatchEvent(new p.dom.window.Event('change'));
+    p.$('mute').click();
+    p.$('stop').click();
+    await flush();
+    const sent = p.calls.filter((c) => c[0] === 'send').map((c) => c[1]);
+    // The file list of a two-file torrent with no metadata event yet is asked for once.
+    assert.deepEqual(sent.filter((b) => b.cmd === 'files'), [{ cmd: 'files', torrent: described.torrent, limit: 100 }]);
+    assert.deepEqual(sent.filter((b) => b.cmd !== 'files'), [
+      { cmd: 'pause', device: 'Living Room TV' },
+      { cmd: 'seek', by: -30, device: 'Living Room TV' },
+      { cmd: 'seek', by: 30, device: 'Living Room TV' },
+      { cmd: 'seek', seconds: 300, device: 'Living Room TV' },
+      { cmd: 'volume', level: 80, device: 'Living Room TV' },
+      { cmd: 'volume', muted: true, device: 'Living Room TV' },
+      { cmd: 'stop', device: 'Living Room TV' },
+    ]);
+
+    s.applyEvent(events.cast({ player_state: 'PAUSED' }));
+    p.view.render(s.snapshot());
+    assert.equal(p.$('pause').textContent, 'Play');
+    assert.equal(p.$('player').dataset.playerState, 'PAUSED');
+    p.$('pause').click();
+    await flush();
+    assert.deepEqual(p.calls.filter((c) => c[0] === 'send').at(-1)[1], { cmd: 'resume', device: 'Living Room TV' });
+  });
+
+  it('does not move a slider the user is dragging', () => {
+    let now = 10_000;
+    const dom = popup();
+    const p = { ...dom };
+    const s = store();
+    s.applyEvent(events.cast());
+    const view = createPopup(p.doc, { call: async () => null, now: () => now });
+    view.render(s.snapshot());
+    p.$('volume').value = '20';
+    p.$('volume').dispatchEvent(new dom.dom.window.Event('input'));
+    assert.equal(p.$('volume-value').textContent, '20%');
+    view.render(s.snapshot());
+    assert.equal(p.$('volume').value, '20');
+    now += 5000;
+    view.render(s.snapshot());
+    assert.equal(p.$('volume').value, '50');
+  });
+
+  it('shows the daemon\'s error and lets it be dismissed', async () => {
+    const p = popup();
+    const s = store();
+    s.setError('invalid magnet link: no xt parameter');
+    p.view.render(s.snapshot());
+    assert.ok(p.visible('error'));
+    assert.equal(p.$('error').getAttribute('role'), 'alert');
+    assert.equal(p.$('error-message').textContent, 'invalid magnet link: no xt parameter');
+    p.$('dismiss-error').click();
+    await flush();
+    assert.ok(p.calls.some((c) => c[0] === 'dismissError'));
+  });
+
+  it('picks a device from the list or by a typed address', async () => {
+    const p = popup();
+    const s = store();
+    s.setDevices([{ name: 'Living Room TV', model: null, id: null, addr: '10.0.0.2:8009', group: false }]);
+    p.view.render(s.snapshot());
+    assert.deepEqual([...p.$('device').options].map((o) => o.value), ['', 'Living Room TV']);
+    p.$('device').value = 'Living Room TV';
+    p.$('device').dispatchEvent(new p.dom.window.Event('change'));
+    p.$('manual-host').value = 'Living Room';
+    p.$('manual-form').dispatchEvent(new p.dom.window.Event('submit', { cancelable: true }));
+    await flush();
+    assert.match(p.$('manual-error').textContent, /Enter an address/);
+    p.$('manual-host').value = '192.168.1.40:8009';
+    p.$('manual-form').dispatchEvent(new p.dom.window.Event('submit', { cancelable: true }));
+    await flush();
+    assert.deepEqual(p.calls.filter((c) => c[0] === 'chooseDevice'), [
+      ['chooseDevice', 'Living Room TV'],
+      ['chooseDevice', '192.168.1.40:8009'],
+    ]);
+    assert.equal(p.$('manual-error').textContent, '');
+  });
+
+  it('every control has an accessible name', () => {
+    const p = popup();
+    for (const el of p.doc.querySelectorAll('button, input, select')) {
+      const named =
+        el.textContent.trim() ||
+        el.getAttribute('aria-label') ||
+        (el.id && p.doc.querySelector(`label[for="${el.id}"]`)) ||
+        el.closest('label');
+      assert.ok(named, `${el.outerHTML} has no name`);
+    }
+  });
+});

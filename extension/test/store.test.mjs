@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { HASH, HASH2, STREAM_URL, bare, described, events } from './helpers/fixtures.mjs';
+import { protocolValidators } from './helpers/schema.mjs';
+import { StateStore } from '../src/background/store.js';
+
+const v = protocolValidators();
+
+describe('fixtures', () => {
+  it('are valid host messages', () => {
+    const all = [events.added, events.metadata, events.progress(), events.completed, events.error, events.removed, events.cast()];
+    for (const e of all) assert.ok(v.hostMessage(e) && v.event(e), `${e.event}: ${v.errors(v.event)}`);
+    assert.ok(v.progress(bare(events.progress())), v.errors(v.progress));
+    assert.ok(v.castStatus(bare(events.cast())), v.errors(v.castStatus));
+  });
+});
+
+describe('StateStore', () => {
+  it('builds a torrent from added, metadata and progress events', () => {
+    const store = new StateStore();
+    store.applyEvent(events.added);
+    assert.equal(store.snapshot().torrents[0].name, null);
+    store.applyEvent(events.metadata);
+    store.applyEvent(events.progress());
+    const [t] = store.snapshot().torrents;
+    assert.equal(t.name, 'Film');
+    assert.equal(t.fileCount, 2);
+    assert.equal(t.selected, 0);
+    assert.equal(t.file.path, 'Film/film.mp4');
+    assert.equal(t.progress.downloaded, 70 * 1024 * 1024);
+    assert.equal(t.progress.event, undefined, 'the envelope is not kept');
+  });
+
+  it('marks completion, records errors, forgets removed torrents', () => {
+    const store = new StateStore({ now: () => 42 });
+    store.applyEvent(events.progress());
+    store.applyEvent(events.completed);
+    assert.equal(store.snapshot().torrents[0].completed, true);
+    store.applyEvent(events.error);
+    assert.deepEqual(store.snapshot().error, { message: 'disk full: /media/films', torrent: HASH, at: 42 });
+    assert.equal(store.snapshot().torrents[0].error, 'disk full: /media/films');
+    store.applyEvent(events.removed);
+    assert.deepEqual(store.snapshot().torrents, []);
+  });
+
+  it('a daemon-wide error has no torrent', () => {
+    const store = new StateStore();
+    const e = { v: 1, event: 'error', torrent: null, message: 'bind_interface wg0: no such device' };
+    assert.ok(v.event(e));
+    store.applyEvent(e);
+    assert.equal(store.snapshot().error.torrent, null);
+    assert.deepEqual(store.snapshot().torrents, []);
+  });
+
+  it('maps a cast to its torrent by the stream path, whatever host the URL names', () => {
+    const store = new StateStore({ now: () => 1000 });
+    store.applyDescribed(described);
+    store.applyEvent(events.cast());
+    const [cast] = store.snapshot().casts;
+    assert.equal(cast.torrent, HASH);
+    assert.equal(cast.receivedAt, 1000);
+    assert.equal(store.torrentForMedia(STREAM_URL), HASH);
+    assert.equal(store.torrentForMedia('http://x/s/other/film.mp4'), null);
+  });
+
+  it('drops a cast whose link closed, and after stop', () => {
+    const store = new StateStore();
+    store.applyEvent(events.cast());
+    store.applyEvent(events.cast({ device: 'Kitchen' }));
+    store.applyEvent(events.cast({ link: 'closed', player_state: null }));
+    assert.deepEqual(store.snapshot().casts.map((c) => c.device), ['Kitchen']);
+    store.removeCast('Kitchen');
+    assert.deepEqual(store.snapshot().casts, []);
+  });
+
+  it('a status reply replaces torrents and casts', () => {
+    const store = new StateStore();
+    store.applyEvent(events.progress({ torrent: HASH2 }));
+    store.applyEvent(events.cast({ device: 'Old TV' }));
+    store.applyStatus({ torrents: [bare(events.progress())], casts: [bare(events.cast())] });
+    const s = store.snapshot();
+    assert.deepEqual(s.torrents.map((t) => t.id), [HASH]);
+    assert.deepEqual(s.casts.map((c) => c.device), ['Living Room TV']);
+  });
+
+  it('a list reply fills names, files and stream paths', () => {
+    const store = new StateStore();
+    store.applyStatus({ torrents: [bare(events.progress())], casts: [] });
+    store.applyList({ total: 1, offset: 0, torrents: [described] });
+    const [t] = store.snapshot().torrents;
+    assert.equal(t.name, 'Film');
+    assert.equal(t.streamPath, '/s/9f2c4e/film.mp4');
+    assert.equal(t.fileCount, 2);
+  });
+
+  it('tracks adds in flight, the device choice and the default device', () => {
+    const store = new StateStore();
+    const key = store.addPending('Film', 'magnet');
+    assert.equal(store.snapshot().pending[0].label, 'Film');
+    store.removePending(key);
+    assert.deepEqual(store.snapshot().pending, []);
+    store.setChosenDevice('');
+    assert.equal(store.snapshot().chosenDevice, null);
+    store.setChosenDevice('192.168.1.40');
+    store.setSettings({ default_device: 'Living Room TV', seed_ratio: null });
+    assert.equal(store.chosenDevice, '192.168.1.40');
+    assert.equal(store.defaultDevice, 'Living Room TV');
+  });
+
+  it('notifies subscribers with snapshots they cannot mutate back', () => {
+    const store = new StateStore();
+    const seen = [];
+    store.subscribe((s) => seen.push(s));
+    store.applyEvent(events.progress());
+    seen[0].torrents[0].name = 'changed';
+    assert.equal(store.snapshot().torrents[0].name, null);
+    assert.equal(seen.length, 1);
+  });
+
+  it('ignores event kinds it does not know', () => {
+    const store = new StateStore();
+    let calls = 0;
+    store.subscribe(() => calls++);
+    store.applyEvent({ v: 1, event: 'something_new', torrent: HASH });
+    assert.equal(calls, 0);
+    assert.deepEqual(store.snapshot().torrents, []);
+  });
+});

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { FakeEvent, ScriptedPort, flush } from './helpers/fakes.mjs';
+import { bare, events } from './helpers/fixtures.mjs';
+import { StateStore } from '../src/background/store.js';
+import { createUiMethods, serveUi } from '../src/background/ui-bridge.js';
+import { CAST_LINK, STORAGE_KEYS, UI_PORT } from '../src/lib/messages.js';
+import { commands } from '../src/lib/protocol.js';
+
+const EXT = 'chrome-extension://phdoiealkcpenjnalbnfnaihbekbpehd/';
+
+function setup(handlers = {}) {
+  const store = new StateStore();
+  const port = new ScriptedPort({
+    settings_get: () => ({ default_device: 'Kitchen', seed_ratio: null }),
+    settings_set: (b) => ({ default_device: null, ...b.settings }),
+    stop: () => ({ device: 'Living Room TV' }),
+    play: (b) => ({ device: b.device, stream_url: 'http://h/s/t/f.mp4' }),
+    devices: () => ({ devices: [{ name: 'Kitchen', model: null, id: null, addr: '10.0.0.2:8009', group: false }] }),
+    ...handlers,
+  });
+  const saved = {};
+  const storage = { set: async (o) => Object.assign(saved, o) };
+  const casts = [];
+  const caster = {
+    castLink: async (url, tab) => {
+      casts.push([url, tab?.id]);
+      if (url.includes('bad')) throw new Error('invalid magnet link');
+      return { name: 'Film', cast: { device: 'TV' } };
+    },
+    discover: async () => {
+      const r = await port.request(commands.devices({ timeoutSecs: 3 }));
+      store.setDevices(r.devices);
+      return r.devices;
+    },
+    pickDevice: async () => ({ device: store.chosenDevice ?? store.defaultDevice }),
+  };
+  const reconnects = [];
+  port.reconnectNow = () => reconnects.push(1);
+  const methods = createUiMethods({ port, store, caster, storage });
+  return { store, port, saved, casts, methods, reconnects };
+}
+
+describe('ui methods', () => {
+  it('forward known commands and keep the state in step with their results', async () => {
+    const s = setup();
+    await s.methods.send(commands.settingsGet());
+    assert.equal(s.store.defaultDevice, 'Kitchen');
+    await s.methods.send(commands.settingsSet({ default_device: null }));
+    assert.equal(s.store.defaultDevice, null);
+    s.store.applyEvent(events.cast());
+    await s.methods.send(commands.stop({ device: 'Living Room TV' }));
+    assert.deepEqual(s.store.snapshot().casts, []);
+    await assert.rejects(s.methods.send({ cmd: 'shutdown' }), /unknown command shutdown/);
+  });
+
+  it('give each command a timeout that fits what it waits for', async () => {
+    const s = setup({ add: () => ({}), list: () => ({}) });
+    await s.methods.send(commands.add({ source: 'magnet:?xt=urn:btih:abc' }));
+    await s.methods.send(commands.devices({ timeoutSecs: 5 }));
+    await s.methods.send(commands.list());
+    assert.deepEqual(s.port.requests.map((r) => [r.body.cmd, r.options.timeoutMs]), [
+      ['add', 150_000],
+      ['devices', 15_000],
+      ['list', 15_000],
+    ]);
+  });
+
+  it('remember the device choice in storage; empty means automatic', async () => {
+    const s = setup();
+    assert.equal(await s.methods.chooseDevice(' 192.168.1.40 '), '192.168.1.40');
+    assert.deepEqual(s.saved, { [STORAGE_KEYS.device]: '192.168.1.40' });
+    assert.equal(s.store.chosenDevice, '192.168.1.40');
+    assert.equal(await s.methods.chooseDevice(''), null);
+    assert.equal(s.saved[STORAGE_KEYS.device], null);
+  });
+
+  it('play a torrent on the device a new cast would use', async () => {
+    const s = setup();
+    s.store.setSettings({ default_device: 'Kitchen' });
+    await s.methods.playTorrent('abc');
+    assert.deepEqual(s.port.requests.at(-1).body, { cmd: 'play', torrent: 'abc', device: 'Kitchen' });
+    const none = setup();
+    none.store.setSettings({});
+    await assert.rejects(none.methods.playTorrent('abc'), /No Cast device found/);
+  });
+
+  it('reconnect and dismiss', () => {
+    const s = setup();
+    s.methods.reconnect();
+    assert.equal(s.reconnects.length, 1);
+    s.store.setError('x');
+    s.methods.dismissError();
+    assert.equal(s.store.snapshot().error, null);
+  });
+});
+
+function fakeRuntime() {
+  return {
+    id: 'phdoiealkcpenjnalbnfnaihbekbpehd',
+    getURL: (path) => EXT + path,
+    onConnect: new FakeEvent(),
+    onMessage: new FakeEvent(),
+  };
+}
+
+function fakeUiPort(sender, name = UI_PORT) {
+  return {
+    name,
+    sender,
+    posted: [],
+    disconnected: false,
+    onMessage: new FakeEvent(),
+    onDisconnect: new FakeEvent(),
+    postMessage(m) {
+      this.posted.push(structuredClone(m));
+    },
+    disconnect() {
+      this.disconnected = true;
+    },
+  };
+}
+
+describe('serveUi', () => {
+  it('pushes the state to extension pages and answers their calls', async () => {
+    const s = setup();
+    const runtime = fakeRuntime();
+    serveUi({ runtime, store: s.store, methods: s.methods });
+    const page = fakeUiPort({ id: runtime.id, url: `${EXT}popup.html` });
+    runtime.onConnect.fire(page);
+    assert.equal(page.posted[0].type, 'state');
+    page.onMessage.fire({ type: 'call', id: 1, method: 'send', args: [commands.settingsGet()] });
+    page.onMessage.fire({ type: 'call', id: 2, method: 'send', args: [{ cmd: 'nope' }] });
+    page.onMessage.fire({ type: 'call', id: 3, method: 'constructor', args: [] });
+    await flush();
+    const results = page.posted.filter((m) => m.type === 'result').sort((a, b) => a.id - b.id);
+    assert.deepEqual(results.map((r) => [r.id, r.ok]), [[1, true], [2, false]]);
+    assert.equal(results[1].error.message, 'unknown command nope');
+
+    s.store.applyStatus({ torrents: [bare(events.progress())], casts: [] });
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(page.posted.filter((m) => m.type === 'state').at(-1).state.torrents.length, 1);
+    page.onDisconnect.fire();
+  });
+
+  it('turns away content scripts and other extensions', () => {
+    const s = setup();
+    const runtime = fakeRuntime();
+    serveUi({ runtime, store: s.store, methods: s.methods });
+    const contentScript = fakeUiPort({ id: runtime.id, url: 'https://evil.example/', tab: { id: 1 } });
+    runtime.onConnect.fire(contentScript);
+    assert.equal(contentScript.disconnected, true);
+    assert.deepEqual(contentScript.posted, []);
+    const other = fakeUiPort({ id: 'someone-else', url: 'chrome-extension://someone-else/x.html' });
+    runtime.onConnect.fire(other);
+    assert.equal(other.disconnected, true);
+  });
+
+  it('casts links sent by the content script and answers with the outcome', async () => {
+    const s = setup();
+    const runtime = fakeRuntime();
+    serveUi({ runtime, store: s.store, methods: s.methods });
+    const replies = [];
+    const [keepOpen] = runtime.onMessage.fire({ type: CAST_LINK, url: 'magnet:?xt=urn:btih:abc' }, { id: runtime.id, tab: { id: 9 } }, (r) => replies.push(r));
+    assert.equal(keepOpen, true);
+    runtime.onMessage.fire({ type: CAST_LINK, url: 'magnet:?bad' }, { id: runtime.id, tab: { id: 9 } }, (r) => replies.push(r));
+    const [ignored] = runtime.onMessage.fire({ type: CAST_LINK, url: 'magnet:?x' }, { id: 'other-extension' }, (r) => replies.push(r));
+    assert.equal(ignored, false);
+    await flush();
+    assert.deepEqual(s.casts, [['magnet:?xt=urn:btih:abc', 9], ['magnet:?bad', 9]]);
+    assert.deepEqual(replies, [{ ok: true, name: 'Film', device: 'TV' }, { ok: false, error: 'invalid magnet link' }]);
+  });
+});

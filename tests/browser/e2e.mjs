@@ -1,0 +1,325 @@
+#!/usr/bin/env node
+// Browser end-to-end driver for the magnetcast extension, run step by step by a parent process.
+//
+// Requirements: `npm ci && npm run build` in extension/ (this script loads playwright-core from
+// extension/node_modules and the unpacked extension from extension/dist/chrome), and Debian's
+// Chromium. No browser is downloaded.
+//
+// Environment:
+//   MC_CHROMIUM     Chromium binary (default /usr/bin/chromium)
+//   MC_EXTENSION    the built extension (default <repo>/extension/dist/chrome)
+//   MC_PROFILE      user-data-dir (required). Chromium reads user-level native messaging host
+//                   manifests from $MC_PROFILE/NativeMessagingHosts/.
+//   MC_MAGNET       the magnet URI the test page links to (required)
+//   MC_TORRENT_FILE a .torrent file the test page serves behind a cookie (required)
+//   MC_ARTIFACTS    folder for screenshots (default: the current directory)
+//   MC_WAIT_SECS    how long a WAIT may last before the driver gives up (default 600)
+// The whole environment is passed to Chromium, so the native host it starts inherits it
+// (e.g. MAGNETCAST_HOME).
+//
+// Protocol: every step prints one JSON line on stdout. After a step marked WAIT the driver reads
+// one line from stdin (any content) before going on. Diagnostics go to stderr. On any failure it
+// prints {"step":"error","message":…}, saves failure.png, and exits 1; stdin closing during a
+// WAIT is a failure too. Success ends with exit 0 after the last step.
+//
+//   {"step":"not_installed","extension_id":…}          WAIT  popup shows `magnetcast install`;
+//                                                            now install the host manifest
+//   {"step":"connected"}                                      Retry pressed; popup shows the empty state
+//   {"step":"magnet_clicked","page":…}                  WAIT  #magnet clicked on the test page and
+//                                                            the background took the link
+//   {"step":"torrent_link_cast","cookie_sent":bool,"torrent":…}
+//                                                       WAIT  the context-menu handler cast the
+//                                                            cookie-protected .torrent URL
+//   {"step":"pause_clicked","torrents":n,"progress":x}  WAIT  popup listed the torrent(s) with
+//                                                            progress > 0; its Pause was clicked
+//   {"step":"paused"}                                         popup shows the paused state; exit 0
+//
+// The extension's test hook used in step 4 (see extension/src/background/main.js):
+//   globalThis.magnetcast.castLink(url: string, tab?: chrome.tabs.Tab) → Promise<add result>
+// DOM hooks in popup.html: #app[data-state] (connecting | not-installed | disconnected | empty |
+// active), #install-command, #retry, [data-testid=torrent] with progress[data-testid=progress],
+// #player[data-player-state], #pause (the play/pause toggle: text "Pause" or "Play").
+
+import { createRequire } from 'node:module';
+import { createServer } from 'node:http';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..', '..');
+const require = createRequire(join(repo, 'extension', 'package.json'));
+const { chromium } = require('playwright-core');
+
+const EXPECTED_ID = 'phdoiealkcpenjnalbnfnaihbekbpehd';
+const UI_TIMEOUT_MS = 30_000;
+const CAST_TIMEOUT_MS = 180_000;
+
+const env = {
+  chromium: process.env.MC_CHROMIUM || '/usr/bin/chromium',
+  extension: resolve(process.env.MC_EXTENSION || join(repo, 'extension', 'dist', 'chrome')),
+  profile: process.env.MC_PROFILE,
+  magnet: process.env.MC_MAGNET,
+  torrentFile: process.env.MC_TORRENT_FILE,
+  artifacts: resolve(process.env.MC_ARTIFACTS || '.'),
+  waitMs: Number(process.env.MC_WAIT_SECS || 600) * 1000,
+};
+
+const log = (...args) => console.error(`[e2e ${new Date().toISOString().slice(11, 23)}]`, ...args);
+const emit = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
+
+let context = null;
+let lastPage = null;
+
+// stdin: one line per WAIT.
+const lines = [];
+const lineWaiters = [];
+let stdinClosed = false;
+const rl = createInterface({ input: process.stdin });
+rl.on('line', (line) => (lineWaiters.length ? lineWaiters.shift().resolve(line) : lines.push(line)));
+rl.on('close', () => {
+  stdinClosed = true;
+  for (const w of lineWaiters.splice(0)) w.reject(new Error('stdin closed while waiting for the parent'));
+});
+
+function waitForParent(step) {
+  if (lines.length) return Promise.resolve(lines.shift());
+  if (stdinClosed) return Promise.reject(new Error(`stdin closed while waiting after ${step}`));
+  log(`waiting for the parent after ${step}`);
+  return withTimeout(
+    new Promise((resolve, reject) => lineWaiters.push({ resolve, reject })),
+    env.waitMs,
+    `no line from the parent within ${env.waitMs / 1000} s after ${step}`,
+  );
+}
+
+function withTimeout(promise, ms, message) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** The test site: a page with both links, and a .torrent only for requests with its cookie. */
+function startSite(torrentBytes) {
+  const seen = { torrentRequests: 0, cookieSent: false };
+  const server = createServer((req, res) => {
+    const cookie = req.headers.cookie ?? '';
+    log(`site: ${req.method} ${req.url} cookie=${JSON.stringify(cookie)}`);
+    if (req.url === '/' || req.url.startsWith('/?')) {
+      const magnet = env.magnet.replaceAll('&', '&amp;').replaceAll('"', '&quot;');
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'set-cookie': 'session=letmein; Path=/; HttpOnly',
+      });
+      res.end(`<!doctype html><meta charset="utf-8"><title>magnetcast test page</title>
+<h1>Test torrents</h1>
+<p><a id="magnet" href="${magnet}">Magnet link</a></p>
+<p><a id="torrent" href="/private/file.torrent">Private .torrent</a></p>`);
+      return;
+    }
+    if (req.url === '/private/file.torrent') {
+      seen.torrentRequests += 1;
+      const authorised = /(?:^|;\s*)session=letmein(?:;|$)/.test(cookie);
+      if (authorised) seen.cookieSent = true;
+      if (!authorised) {
+        res.writeHead(403, { 'content-type': 'text/plain' });
+        res.end('log in first');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/x-bittorrent', 'content-length': torrentBytes.length });
+      res.end(torrentBytes);
+      return;
+    }
+    res.writeHead(404);
+    res.end();
+  });
+  return new Promise((resolveStart) => {
+    server.listen(0, '127.0.0.1', () => resolveStart({ server, seen, origin: `http://127.0.0.1:${server.address().port}` }));
+  });
+}
+
+async function extensionWorker() {
+  const existing = context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://'));
+  if (existing) return existing;
+  return context.waitForEvent('serviceworker', {
+    timeout: UI_TIMEOUT_MS,
+    predicate: (w) => w.url().startsWith('chrome-extension://'),
+  });
+}
+
+function watch(page, name) {
+  page.on('console', (m) => log(`${name} console.${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => log(`${name} error: ${e.message}`));
+  lastPage = page;
+  return page;
+}
+
+async function openPopup(id) {
+  const page = watch(await context.newPage(), 'popup');
+  await page.setViewportSize({ width: 360, height: 600 });
+  await page.goto(`chrome-extension://${id}/popup.html`);
+  return page;
+}
+
+async function shot(page, name) {
+  const path = join(env.artifacts, name);
+  await page.screenshot({ path, fullPage: true });
+  log(`screenshot ${path}`);
+}
+
+async function backgroundState() {
+  const worker = await extensionWorker();
+  return worker.evaluate(() => globalThis.magnetcast.state());
+}
+
+async function main() {
+  for (const [name, value] of Object.entries({ MC_PROFILE: env.profile, MC_MAGNET: env.magnet, MC_TORRENT_FILE: env.torrentFile })) {
+    if (!value) throw new Error(`${name} is required`);
+  }
+  mkdirSync(env.artifacts, { recursive: true });
+  const site = await startSite(readFileSync(env.torrentFile));
+  log(`test site at ${site.origin}`);
+
+  context = await chromium.launchPersistentContext(env.profile, {
+    executablePath: env.chromium,
+    headless: false,
+    args: [
+      '--headless=new',
+      `--disable-extensions-except=${env.extension}`,
+      `--load-extension=${env.extension}`,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    env: process.env,
+    timeout: 60_000,
+  });
+
+  const worker = await extensionWorker();
+  worker.on?.('console', (m) => log(`background console.${m.type()}: ${m.text()}`));
+  const id = new URL(worker.url()).host;
+  log(`extension ${id} at ${worker.url()}`);
+  if (id !== EXPECTED_ID) throw new Error(`extension id is ${id}, expected ${EXPECTED_ID} (is the manifest key in dist/chrome?)`);
+
+  // 1. Not installed.
+  let popup = await openPopup(id);
+  await popup.waitForSelector('#app[data-state="not-installed"] #install-command', { state: 'visible', timeout: UI_TIMEOUT_MS });
+  const command = await popup.textContent('#install-command');
+  if (!command.includes('magnetcast install')) throw new Error(`install command shows ${JSON.stringify(command)}`);
+  await shot(popup, 'popup-not-installed.png');
+  emit({ step: 'not_installed', extension_id: id });
+  await waitForParent('not_installed');
+
+  // 2. Connected, nothing yet.
+  await popup.click('#retry');
+  await popup.waitForSelector('#app[data-state="empty"] #empty', { state: 'visible', timeout: UI_TIMEOUT_MS });
+  await shot(popup, 'popup-empty.png');
+  emit({ step: 'connected' });
+
+  // 3. A trusted click on the magnet link.
+  const page = watch(await context.newPage(), 'site');
+  await page.goto(`${site.origin}/`);
+  await page.click('#magnet');
+  // The content script sends the link to the background, which shows it as pending (magnet
+  // metadata can take a while) or already as a torrent.
+  const deadline = Date.now() + UI_TIMEOUT_MS;
+  for (;;) {
+    const state = await backgroundState();
+    if (state.pending.length > 0 || state.torrents.length > 0) break;
+    if (state.error) throw new Error(`the magnet click failed: ${state.error.message}`);
+    if (Date.now() > deadline) throw new Error('the click on #magnet did not reach the extension');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  emit({ step: 'magnet_clicked', page: `${site.origin}/` });
+  await waitForParent('magnet_clicked');
+
+  // 4. The context menu's handler on the cookie-protected .torrent link, in the page's tab.
+  const torrentUrl = `${site.origin}/private/file.torrent`;
+  const cast = await withTimeout(
+    (await extensionWorker()).evaluate(
+      async ({ url, origin }) => {
+        const tabs = await chrome.tabs.query({});
+        const tab = tabs.find((t) => t.url?.startsWith(origin));
+        try {
+          const result = await globalThis.magnetcast.castLink(url, tab);
+          return { ok: true, torrent: result?.torrent ?? null };
+        } catch (e) {
+          return { ok: false, error: e?.message ?? String(e) };
+        }
+      },
+      { url: torrentUrl, origin: site.origin },
+    ),
+    CAST_TIMEOUT_MS,
+    'castLink on the .torrent URL did not finish',
+  );
+  log(`castLink: ${JSON.stringify(cast)}; torrent requests: ${site.seen.torrentRequests}`);
+  if (!cast.ok) throw new Error(`castLink(${torrentUrl}) failed: ${cast.error} (cookie_sent=${site.seen.cookieSent})`);
+  emit({ step: 'torrent_link_cast', cookie_sent: site.seen.cookieSent, torrent: cast.torrent });
+  await waitForParent('torrent_link_cast');
+
+  // 5. The popup shows the download and the player; pause from it.
+  await popup.close();
+  popup = await openPopup(id);
+  const progress = await popup.waitForFunction(
+    () => {
+      const bars = [...document.querySelectorAll('[data-testid="torrent"] progress[data-testid="progress"]')];
+      const pause = document.querySelector('#pause');
+      const visible = pause && !pause.disabled && pause.offsetParent !== null && pause.textContent.trim() === 'Pause';
+      const best = Math.max(0, ...bars.map((b) => b.value));
+      return bars.length > 0 && best > 0 && visible ? { torrents: bars.length, progress: best } : null;
+    },
+    null,
+    { timeout: UI_TIMEOUT_MS, polling: 200 },
+  );
+  const seen = await progress.jsonValue();
+  await shot(popup, 'popup-playing.png');
+  await popup.click('#pause');
+  emit({ step: 'pause_clicked', torrents: seen.torrents, progress: seen.progress });
+  await waitForParent('pause_clicked');
+
+  // 6. The TV reported PAUSED: the toggle offers Play.
+  await popup.waitForFunction(
+    () => document.querySelector('#pause')?.textContent.trim() === 'Play' && document.querySelector('#player')?.dataset.playerState === 'PAUSED',
+    null,
+    { timeout: UI_TIMEOUT_MS, polling: 200 },
+  );
+  await shot(popup, 'popup-paused.png');
+  emit({ step: 'paused' });
+
+  await context.close();
+  site.server.close();
+}
+
+async function fail(error) {
+  log(error?.stack ?? String(error));
+  emit({ step: 'error', message: error?.message ?? String(error) });
+  try {
+    if (lastPage && !lastPage.isClosed()) await withTimeout(shot(lastPage, 'failure.png'), 10_000, 'screenshot timed out');
+  } catch (e) {
+    log(`no failure screenshot: ${e.message}`);
+  }
+  try {
+    await withTimeout(context?.close() ?? Promise.resolve(), 10_000, 'close timed out');
+  } catch {
+    // Exiting kills the browser anyway.
+  }
+  process.exit(1);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => fail(new Error(`stopped by ${signal}`)));
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => fail(e),
+);
