@@ -159,7 +159,7 @@ describe('castLink', () => {
     s.store.setChosenDevice('TV');
     const done = s.caster.castLink(MAGNET);
     await flush();
-    assert.deepEqual(s.store.snapshot().pending.map((p) => [p.label, p.kind]), [['Film', 'magnet']]);
+    assert.deepEqual(s.store.snapshot().pending.map((p) => [p.label, p.kind, p.torrent]), [['Film', 'magnet', described.torrent]]);
     finish(described);
     await done;
     assert.deepEqual(s.store.snapshot().pending, []);

@@ -38,3 +38,20 @@ describe('links', () => {
     assert.equal(linkLabel('https://a.example/dl/My%20Film.torrent?x=1'), 'My Film.torrent');
   });
 });
+
+describe('magnetInfoHash', () => {
+  const HEX = 'c9e15763f722f23e98a29decdfae341b98d53056';
+  // RFC 4648 base32 of the same 20 bytes.
+  const toBase32 = (hex) => {
+    const bits = [...Buffer.from(hex, 'hex')].map((b) => b.toString(2).padStart(8, '0')).join('');
+    return bits.match(/.{5}/g).map((b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[parseInt(b, 2)]).join('');
+  };
+
+  it('reads hex and base32 btih as the daemon\'s lowercase hex id', async () => {
+    const { magnetInfoHash } = await import('../src/lib/links.js');
+    assert.equal(magnetInfoHash(`magnet:?xt=urn:btih:${HEX.toUpperCase()}&dn=x`), HEX);
+    assert.equal(magnetInfoHash(`magnet:?dn=x&xt=urn:btih:${toBase32(HEX)}`), HEX);
+    assert.equal(magnetInfoHash('magnet:?xt=urn:btmh:1220abcd'), null);
+    assert.equal(magnetInfoHash('https://example.org/a.torrent'), null);
+  });
+});

@@ -105,6 +105,15 @@ describe('badge', () => {
     assert.equal(badgeFor(store.snapshot()).text, '10%');
   });
 
+  it('shows an ellipsis while a magnet fetches its metadata', () => {
+    const store = connectedStore();
+    const e = events.progress({ state: 'fetching_metadata', downloaded: 0, total: 0, buffered_ahead: 0 });
+    store.applyEvent(e);
+    const b = badgeFor(store.snapshot());
+    assert.equal(b.text, '…');
+    assert.match(b.title, /fetching metadata/);
+  });
+
   it('clears the number once everything is downloaded', () => {
     const store = connectedStore();
     store.applyEvent(events.progress({ downloaded: 700 * 1024 * 1024, state: 'seeding' }));

@@ -156,3 +156,24 @@ describe('device picker', () => {
     for (const bad of ['', 'Living Room', 'http://tv', 'tv:port', 'a b']) assert.ok(!isDeviceAddress(bad), bad);
   });
 });
+
+describe('a magnet still fetching its metadata', () => {
+  it('is labelled so and cannot be cast yet', () => {
+    const s = store();
+    s.applyList({ total: 1, offset: 0, torrents: [{ torrent: HASH, name: 'Film', state: 'fetching_metadata' }] });
+    s.applyEvent(events.progress({ state: 'fetching_metadata', downloaded: 0, total: 0, buffered_ahead: 0 }));
+    const snap = s.snapshot();
+    const m = torrentModel(snap.torrents[0], snap);
+    assert.equal(m.stateLabel, 'Fetching metadata');
+    assert.equal(m.canCast, false);
+    assert.equal(m.percent, '0%');
+    assert.equal(m.size, '');
+  });
+
+  it('a torrent known only by id, with no progress yet, is fetching metadata too', () => {
+    const s = store();
+    s.applyEvent(events.added);
+    const snap = s.snapshot();
+    assert.equal(torrentModel(snap.torrents[0], snap).stateLabel, 'Fetching metadata');
+  });
+});

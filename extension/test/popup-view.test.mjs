@@ -207,6 +207,22 @@ describe('popup view', () => {
     assert.equal(p.$('manual-error').textContent, '');
   });
 
+  it('shows a magnet being added once: as its torrent row when the daemon lists it', () => {
+    const p = popup();
+    const s = store();
+    s.addPending('Film', 'magnet', described.torrent);
+    s.addPending('other.torrent', 'torrent', null);
+    p.view.render(s.snapshot());
+    assert.deepEqual([...p.doc.querySelectorAll('[data-testid="pending"]')].map((li) => li.textContent), [
+      'Adding Film… (fetching metadata)',
+      'Adding other.torrent… (downloading the .torrent)',
+    ]);
+    s.applyEvent(events.progress({ state: 'fetching_metadata', downloaded: 0, total: 0 }));
+    p.view.render(s.snapshot());
+    assert.equal(p.doc.querySelectorAll('[data-testid="pending"]').length, 1);
+    assert.equal(p.doc.querySelector('[data-testid="torrent"] .state').textContent, 'Fetching metadata');
+  });
+
   it('every control has an accessible name', () => {
     const p = popup();
     for (const el of p.doc.querySelectorAll('button, input, select')) {

@@ -153,6 +153,7 @@ function handle(req) {
       const t = existing ?? newTorrent(hash, name);
       if (!existing) {
         event({ event: 'added', torrent: hash, name: null });
+        if (req.source) event({ event: 'progress', ...progress(t), state: 'fetching_metadata', total: 0, buffered_ahead: 0 });
         setTimeout(() => {
           event({ event: 'metadata', torrent: hash, name, files: t.files, file_count: t.files.length, selected: t.selected });
           startDownload(t);

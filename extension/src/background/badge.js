@@ -49,7 +49,10 @@ export function badgeFor(snapshot) {
   const { torrent, cast } = focus;
   const p = torrent.progress;
   const name = torrent.name ?? torrent.id;
-  if (!p) return { text: '…', color: COLORS.idle, title: `magnetcast — ${name}: starting` };
+  if (!p || !(p.total > 0)) {
+    const what = p?.state === 'fetching_metadata' ? 'fetching metadata' : 'starting';
+    return { text: '…', color: COLORS.idle, title: `magnetcast — ${name}: ${what}` };
+  }
   const complete = p.total > 0 && p.downloaded >= p.total;
   const seconds = bufferedSeconds(p.buffered_ahead, p.total, cast?.duration);
   const healthy = complete || (seconds !== null ? seconds >= HEALTHY_SECONDS : p.buffered_ahead >= HEALTHY_BYTES);

@@ -4,7 +4,7 @@
 
 import { chooseDevice } from './devices.js';
 import { fetchTorrentFile, toBase64 } from './torrent-file.js';
-import { linkKind, linkLabel } from '../lib/links.js';
+import { linkKind, linkLabel, magnetInfoHash } from '../lib/links.js';
 import { commands } from '../lib/protocol.js';
 
 /**
@@ -58,7 +58,7 @@ export function createCaster({ port, store, notifier, fetchTorrent = fetchTorren
       store.setError(error.message);
       throw error;
     }
-    const pending = store.addPending(linkLabel(url), kind);
+    const pending = store.addPending(linkLabel(url), kind, kind === 'magnet' ? magnetInfoHash(url) : null);
     try {
       const source =
         kind === 'magnet'

@@ -153,9 +153,10 @@ export class StateStore {
     if (this.#casts.delete(device)) this.#changed();
   }
 
-  addPending(label, kind) {
+  /** `torrent`: the info hash when the link tells it, so the popup can merge the two rows. */
+  addPending(label, kind, torrent = null) {
     const key = this.#nextPending++;
-    this.#pending.set(key, { key, label, kind, startedAt: this.#now() });
+    this.#pending.set(key, { key, label, kind, torrent, startedAt: this.#now() });
     this.#changed();
     return key;
   }

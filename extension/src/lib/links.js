@@ -52,3 +52,25 @@ export function linkLabel(url) {
     return String(url);
   }
 }
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/**
+ * The v1 info hash of a magnet link as the daemon names torrents (40 lowercase hex digits), from
+ * `xt=urn:btih:` in hex or base32; null when there is none.
+ */
+export function magnetInfoHash(url) {
+  if (!isMagnet(url)) return null;
+  for (const xt of new URLSearchParams(url.trim().slice('magnet:?'.length)).getAll('xt')) {
+    const m = /^urn:btih:([0-9a-z]+)$/i.exec(xt);
+    if (!m) continue;
+    const id = m[1].toLowerCase();
+    if (/^[0-9a-f]{40}$/.test(id)) return id;
+    if (/^[a-z2-7]{32}$/.test(id)) {
+      let bits = '';
+      for (const c of id) bits += BASE32.indexOf(c).toString(2).padStart(5, '0');
+      return bits.match(/.{4}/g).map((b) => parseInt(b, 2).toString(16)).join('');
+    }
+  }
+  return null;
+}

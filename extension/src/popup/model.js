@@ -137,7 +137,9 @@ export function playerModel(state, now = Date.now()) {
 }
 
 const TORRENT_LABELS = {
-  initializing: 'Starting',
+  fetching_metadata: 'Fetching metadata',
+  starting: 'Starting',
+  initializing: 'Checking files',
   downloading: 'Downloading',
   streaming: 'Streaming',
   seeding: 'Seeding',
@@ -160,8 +162,9 @@ export function torrentModel(t, state) {
   } else if (complete) {
     buffer = 'All downloaded';
   }
-  const state_ = p?.state ?? (t.name ? 'initializing' : 'metadata');
-  let stateLabel = TORRENT_LABELS[state_] ?? (state_ === 'metadata' ? 'Fetching metadata' : state_);
+  // Before its first progress event a torrent with a name has its metadata; one without does not.
+  const state_ = p?.state ?? (t.name ? 'starting' : 'fetching_metadata');
+  let stateLabel = TORRENT_LABELS[state_] ?? state_;
   if (p?.reason && (state_ === 'finished' || state_ === 'paused' || state_ === 'error')) stateLabel += ` (${p.reason})`;
   return {
     id: t.id,
@@ -176,7 +179,8 @@ export function torrentModel(t, state) {
     buffer,
     error: t.error ?? null,
     onDevice: cast ? `On ${cast.device}` : '',
-    canCast: !cast || cast.player_state === 'IDLE' || !cast.player_state,
+    // Nothing to play before the metadata names the files.
+    canCast: state_ !== 'fetching_metadata' && (!cast || cast.player_state === 'IDLE' || !cast.player_state),
     fileCount: t.fileCount ?? 0,
     files: t.files,
     selected: t.selected,

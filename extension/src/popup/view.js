@@ -258,8 +258,10 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
 
   function renderPending(s) {
     const list = $('pending');
+    // A magnet the daemon already lists (fetching its metadata) shows as its torrent row only.
+    const shown = s.pending.filter((p) => !p.torrent || !s.torrents.some((t) => t.id === p.torrent));
     list.replaceChildren(
-      ...s.pending.map((p) => {
+      ...shown.map((p) => {
         const li = doc.createElement('li');
         li.dataset.testid = 'pending';
         li.textContent = `Adding ${p.label}… ${p.kind === 'magnet' ? '(fetching metadata)' : '(downloading the .torrent)'}`;
