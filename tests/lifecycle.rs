@@ -210,6 +210,7 @@ async fn a_magnet_shows_as_fetching_metadata_until_it_resolves_or_times_out() {
         silent.local_addr().unwrap()
     );
     let source = magnetcast::TorrentSource::Magnet(magnetcast::MagnetLink::parse(&magnet).unwrap());
+    let mut events = rig.engine.subscribe();
     let engine = rig.engine.clone();
     let add = tokio::spawn(async move { engine.add(source, Default::default()).await });
     let (progress, name) = wait_for("the magnet listed as pending", T, || async {
@@ -231,4 +232,8 @@ async fn a_magnet_shows_as_fetching_metadata_until_it_resolves_or_times_out() {
         "a timed-out magnet is not left listed"
     );
     assert!(rig.engine.torrents().is_empty());
+    let removed = std::iter::from_fn(|| events.try_recv().ok()).any(|e| {
+        matches!(e, magnetcast::engine::TorrentEvent::Removed { torrent, .. } if torrent == hash)
+    });
+    assert!(removed, "views are told to drop the failed magnet");
 }

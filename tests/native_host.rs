@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use harness::{OFFLINE_TOML, Seeded, seeded};
+use harness::{DaemonGuard, OFFLINE_TOML, Seeded, seeded};
 use magnetcast::Paths;
 use magnetcast::daemon::{Daemon, read_runtime};
 use serde_json::{Value, json};
@@ -18,19 +18,6 @@ use tokio::process::{Child, ChildStdin, ChildStdout};
 const CHROME_ORIGIN: &str = "chrome-extension://abcdefghijklmnopabcdefghijklmnop/";
 const T: Duration = Duration::from_secs(30);
 
-/// Kills the detached daemon a test started, whatever happens to the test.
-struct DaemonGuard(std::path::PathBuf);
-impl Drop for DaemonGuard {
-    fn drop(&mut self) {
-        if let Some(info) = read_runtime(&Paths::under(&self.0)) {
-            let _ = std::process::Command::new("kill")
-                .arg(info.pid.to_string())
-                .status();
-        }
-    }
-}
-
-/// `magnetcast daemon` under `home`, once its runtime file is written.
 /// A home for a test's daemon, with an offline config plus `extra`; the guard kills the daemon.
 fn daemon_home(extra: &str) -> (tempfile::TempDir, DaemonGuard) {
     let home = tempfile::tempdir().unwrap();
@@ -423,4 +410,58 @@ async fn play_hands_the_torrent_to_a_running_daemon_and_cli_controls_reach_the_t
             .success()
     );
     seed.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_set_saves_config_toml_unsets_with_null_and_names_a_bad_key() {
+    let home = tempfile::tempdir().unwrap();
+    let paths = Paths::under(home.path());
+    let service =
+        magnetcast::service::Service::start(harness::offline_config(home.path()), paths.clone())
+            .await
+            .unwrap();
+    let call = |id: u64, text: Value| {
+        let service = service.clone();
+        async move {
+            let mut req = text;
+            req["id"] = json!(id);
+            let request = magnetcast::protocol::parse_request(&req.to_string()).unwrap();
+            serde_json::to_value(service.handle(request).await).unwrap()
+        }
+    };
+    // Most keys are unset by default; saving one key must not trip over them.
+    let r = call(
+        1,
+        json!({"cmd": "settings_set", "settings": {"seed_ratio": 1.5, "default_device": "10.0.0.9:8009"}}),
+    )
+    .await;
+    assert_eq!(r["ok"], true, "{r}");
+    let saved = magnetcast::Config::load(&paths).unwrap();
+    assert_eq!(saved.seed_ratio, Some(1.5));
+    assert_eq!(saved.default_device.as_deref(), Some("10.0.0.9:8009"));
+    assert!(!saved.dht, "untouched keys keep their values");
+
+    let r = call(
+        2,
+        json!({"cmd": "settings_set", "settings": {"seed_ratio": null}}),
+    )
+    .await;
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(r["result"]["seed_ratio"], Value::Null);
+    assert_eq!(magnetcast::Config::load(&paths).unwrap().seed_ratio, None);
+
+    let r = call(
+        3,
+        json!({"cmd": "settings_set", "settings": {"seed_time_secs": "a week"}}),
+    )
+    .await;
+    assert_eq!(r["ok"], false);
+    let message = r["error"]["message"].as_str().unwrap();
+    assert!(message.contains("seed_time_secs"), "{message}");
+    let r = call(4, json!({"cmd": "settings_get"})).await;
+    assert_eq!(
+        r["result"]["default_device"], "10.0.0.9:8009",
+        "a refused change loses nothing"
+    );
+    service.shutdown().await;
 }

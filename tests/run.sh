@@ -7,6 +7,8 @@
 #   iproute2          network namespaces for the interop and discovery tests (root only)
 #   openssl           the test Cast receiver's self-signed certificate
 #   python3-zeroconf  the test Cast receiver's mDNS advertisement
+#   chromium          the browser of the extension's end-to-end test (driven by playwright-core)
+#   nodejs, npm       build, lint and unit-test the extension (when the machine has no Node.js)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +19,8 @@ command -v opentracker >/dev/null || missing+=(opentracker)
 command -v ip >/dev/null || missing+=(iproute2)
 command -v openssl >/dev/null || missing+=(openssl)
 /usr/bin/python3 -c 'import zeroconf' 2>/dev/null || missing+=(python3-zeroconf)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
@@ -24,5 +28,9 @@ if ((${#missing[@]})); then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The extension: dependencies from the lock file, the Chrome and Firefox builds (the browser test
+# loads dist/chrome), web-ext lint on the Firefox build, unit tests.
+(cd extension && npm ci --no-audit --no-fund && npm run lint && npm test)
 
 cargo test --workspace --locked

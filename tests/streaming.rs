@@ -115,6 +115,7 @@ async fn magnet_with_peer_hint_streams_exact_bytes_for_every_range_form() {
         seen.push(match e {
             TorrentEvent::Added { .. } => "added",
             TorrentEvent::Metadata { .. } => "metadata",
+            TorrentEvent::Progress(p) if p.state == "fetching_metadata" => "fetching_metadata",
             TorrentEvent::Progress(_) => "progress",
             TorrentEvent::Completed { .. } => "completed",
             TorrentEvent::Error { .. } => "error",
@@ -122,7 +123,11 @@ async fn magnet_with_peer_hint_streams_exact_bytes_for_every_range_form() {
             TorrentEvent::Cast(_) => "cast",
         });
     }
-    assert_eq!(&seen[..2], ["added", "metadata"], "{seen:?}");
+    assert_eq!(
+        &seen[..3],
+        ["added", "fetching_metadata", "metadata"],
+        "{seen:?}"
+    );
     assert!(!seen.contains(&"error"), "{seen:?}");
 
     // Completion and removal are published too.

@@ -317,6 +317,10 @@ impl Service {
         for (k, v) in changes {
             merged[k] = v;
         }
+        // TOML has no null: an unset key is an absent one (and `null` in a change unsets it).
+        if let Value::Object(map) = &mut merged {
+            map.retain(|_, v| !v.is_null());
+        }
         let text = toml::to_string(&merged).map_err(|e| Error::BadRequest(e.to_string()))?;
         let updated = Config::parse(&text).map_err(Error::BadRequest)?;
         std::fs::create_dir_all(&self.paths.config_dir)?;

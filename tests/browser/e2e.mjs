@@ -30,6 +30,9 @@
 //   {"step":"torrent_link_cast","cookie_sent":bool,"torrent":…}
 //                                                       WAIT  the context-menu handler cast the
 //                                                            cookie-protected .torrent URL
+//   {"step":"daemon_error","rejected":…,"shown":…}         after `paused`: castLink on a magnet
+//                                                            no one seeds; the popup shows the
+//                                                            daemon's error (popup-error.png)
 //   {"step":"pause_clicked","torrents":n,"progress":x}  WAIT  popup listed the torrent(s) with
 //                                                            progress > 0; its Pause was clicked
 //   {"step":"paused"}                                         popup shows the paused state; exit 0
@@ -274,8 +277,9 @@ async function main() {
       const bars = [...document.querySelectorAll('[data-testid="torrent"] progress[data-testid="progress"]')];
       const pause = document.querySelector('#pause');
       const visible = pause && !pause.disabled && pause.offsetParent !== null && pause.textContent.trim() === 'Pause';
-      const best = Math.max(0, ...bars.map((b) => b.value));
-      return bars.length > 0 && best > 0 && visible ? { torrents: bars.length, progress: best } : null;
+      // Every torrent's bar has moved: the popup follows live progress, not just the first event.
+      const least = Math.min(...bars.map((b) => b.value));
+      return bars.length > 0 && least > 0 && visible ? { torrents: bars.length, progress: least } : null;
     },
     null,
     { timeout: UI_TIMEOUT_MS, polling: 200 },
@@ -294,6 +298,35 @@ async function main() {
   );
   await shot(popup, 'popup-paused.png');
   emit({ step: 'paused' });
+
+  // 7. A link the daemon cannot use: its own error message reaches the popup.
+  const dud = 'magnet:?xt=urn:btih:c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00&dn=Nobody%20seeds%20this&x.pe=127.0.0.1:9';
+  const refused = await withTimeout(
+    (await extensionWorker()).evaluate(async (url) => {
+      try {
+        await globalThis.magnetcast.castLink(url);
+        return { ok: true };
+      } catch (e) {
+        return { ok: false, error: e?.message ?? String(e) };
+      }
+    }, dud),
+    CAST_TIMEOUT_MS,
+    'castLink on the dud magnet did not finish',
+  );
+  if (refused.ok) throw new Error('the daemon accepted a magnet nobody seeds');
+  const shown = await popup.waitForFunction(
+    () => {
+      const box = document.querySelector('#error');
+      // The daemon takes the failed magnet off the list again.
+      const listed = [...document.querySelectorAll('[data-testid="torrent"]')].some((r) => r.textContent.includes('Nobody seeds this'));
+      return box && !box.hidden && !listed ? document.querySelector('#error-message')?.textContent.trim() : null;
+    },
+    null,
+    { timeout: UI_TIMEOUT_MS, polling: 200 },
+  );
+  const errorText = await shown.jsonValue();
+  await shot(popup, 'popup-error.png');
+  emit({ step: 'daemon_error', rejected: refused.error, shown: errorText });
 
   await context.close();
   site.server.close();

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod netns;
+pub mod swarm;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -277,6 +278,17 @@ pub async fn stream_url(
         (v["event"] == "stream").then(|| v["url"].as_str().unwrap().to_string())
     })
     .await
+}
+
+/// Kills the detached daemon a test started (the relay starts one), whatever happens to the test.
+pub struct DaemonGuard(pub PathBuf);
+
+impl Drop for DaemonGuard {
+    fn drop(&mut self) {
+        if let Some(info) = magnetcast::daemon::read_runtime(&Paths::under(&self.0)) {
+            let _ = Command::new("kill").arg(info.pid.to_string()).status();
+        }
+    }
 }
 
 /// `magnetcast daemon` under `home`, once it has written its runtime file (a stale one from a

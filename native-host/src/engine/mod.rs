@@ -488,12 +488,23 @@ impl TorrentEngine {
         source: TorrentSource,
         opts: AddOptions,
     ) -> Result<Arc<Torrent>> {
+        let magnet = match &source {
+            TorrentSource::Magnet(m) => Some(m.info_hash),
+            _ => None,
+        };
         let result = self.add_inner(source, opts).await;
         if let Err(e) = &result {
             self.publish(TorrentEvent::Error {
                 torrent: None,
                 message: e.to_string(),
             });
+            // Views listed the magnet while it fetched its metadata: take it off again.
+            if let Some(h) = magnet.filter(|h| self.torrent(h).is_none()) {
+                self.publish(TorrentEvent::Removed {
+                    torrent: h.to_hex(),
+                    files_deleted: false,
+                });
+            }
         }
         result
     }
@@ -629,7 +640,7 @@ impl TorrentEngine {
             })?
             .map_err(|e| Error::Metadata {
                 info_hash: magnet.info_hash.to_hex(),
-                reason: format!("{e:#}"),
+                reason: metadata_failure(&format!("{e:#}")),
             })?;
         into_listing(response)
     }
@@ -837,6 +848,15 @@ fn prepare_session_dir(dir: &std::path::Path) -> Result<std::path::PathBuf> {
         }
     }
     Ok(dir.to_path_buf())
+}
+
+/// librqbit's words for "no peer left to ask", said for the person who clicked the link.
+fn metadata_failure(reason: &str) -> String {
+    if reason.contains("input address stream exhausted") {
+        "every peer we knew of failed or refused, and no tracker or DHT gave more (is anyone seeding it?)".into()
+    } else {
+        reason.to_string()
+    }
 }
 
 fn into_listing(response: AddTorrentResponse) -> Result<librqbit::ListOnlyResponse> {

@@ -28,9 +28,12 @@ pub(super) async fn run(engine: Arc<TorrentEngine>, torrent: Arc<Torrent>) {
         } else {
             STREAMING_TICK
         };
+        // The first report goes out at once: a new torrent should not look idle for a second.
+        let wait = if last.is_none() { Duration::ZERO } else { tick };
         tokio::select! {
             _ = torrent.cancel.cancelled() => return,
-            _ = tokio::time::sleep(tick) => {}
+            _ = torrent.streams.opened() => {}
+            _ = tokio::time::sleep(wait) => {}
         }
         let stats = torrent.handle.stats();
         if stats.error != last_error {

@@ -40,6 +40,8 @@ pub struct StreamSet {
     epoch: Instant,
     /// When the last stream was opened, if ever.
     opened: Mutex<Option<Instant>>,
+    /// Wakes the progress poller: a new stream switches it to the streaming rate at once.
+    opening: tokio::sync::Notify,
 }
 
 impl Default for StreamSet {
@@ -48,6 +50,7 @@ impl Default for StreamSet {
             cursors: Mutex::default(),
             epoch: Instant::now(),
             opened: Mutex::default(),
+            opening: tokio::sync::Notify::new(),
         }
     }
 }
@@ -64,7 +67,13 @@ impl StreamSet {
         cursors.retain(|c| c.strong_count() > 0);
         cursors.push(Arc::downgrade(&cursor));
         *self.opened.lock().unwrap() = Some(Instant::now());
+        self.opening.notify_one();
         cursor
+    }
+
+    /// Returns when a stream is opened (or was, since the last call).
+    pub async fn opened(&self) {
+        self.opening.notified().await
     }
 
     /// A stream is open, or one was opened within `grace` (a player between two requests).
