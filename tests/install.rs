@@ -6,18 +6,9 @@ mod harness;
 use std::path::Path;
 
 async fn run(home: &Path, args: &[&str]) -> String {
-    let out = harness::magnetcast(&home.join("mc"))
-        .env("HOME", home)
-        .args(args)
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    let mut cmd = harness::magnetcast(&home.join("mc"));
+    cmd.env("HOME", home).args(args);
+    harness::stdout_of(cmd).await
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use harness::{DaemonGuard, OFFLINE_TOML, Seeded, seeded};
+use harness::{DaemonGuard, Seeded, home_with_config, seeded};
 use magnetcast::Paths;
 use magnetcast::daemon::{Daemon, read_runtime};
 use serde_json::{Value, json};
@@ -24,15 +24,6 @@ fn daemon_home(extra: &str) -> (tempfile::TempDir, DaemonGuard) {
     home_with_config(home.path(), extra);
     let guard = DaemonGuard(home.path().to_path_buf());
     (home, guard)
-}
-
-fn home_with_config(dir: &Path, extra: &str) {
-    std::fs::create_dir_all(dir.join("config")).unwrap();
-    std::fs::write(
-        dir.join("config/config.toml"),
-        format!("{OFFLINE_TOML}{extra}"),
-    )
-    .unwrap();
 }
 
 struct Relay {

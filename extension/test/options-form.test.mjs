@@ -36,6 +36,8 @@ describe('options form', () => {
       bind_interface: '',
       default_device: 'Living Room TV',
       stream_host: '',
+      download_limit_kbs: '',
+      upload_limit_kbs: '',
     });
     assert.equal(settingsToForm({ seed_time_secs: 100 }).seed_time_minutes, '1.67');
   });
@@ -68,4 +70,18 @@ describe('options form', () => {
     assert.equal(settings.seed_ratio, undefined);
     assert.ok(!('seed_ratio' in changedSettings(settings, CONFIG)));
   });
+});
+
+it('bandwidth caps show in kB/s and travel in bytes per second; 0 or empty lifts them', () => {
+  assert.equal(settingsToForm({ download_limit: 400000 }).download_limit_kbs, '400');
+  assert.equal(settingsToForm({}).upload_limit_kbs, '');
+  const { settings, errors } = formToSettings({ download_limit_kbs: '1.5', upload_limit_kbs: '0' });
+  assert.deepEqual(errors, {});
+  assert.equal(settings.download_limit, 1500);
+  assert.equal(settings.upload_limit, null);
+  const bad = formToSettings({ download_limit_kbs: 'fast' });
+  assert.match(bad.errors.download_limit_kbs, /kB\/s/);
+  assert.equal(bad.settings.download_limit, undefined);
+  const changes = changedSettings({ download_limit: 1500, upload_limit: null }, { download_limit: null, upload_limit: null });
+  assert.deepEqual(changes, { download_limit: 1500 });
 });

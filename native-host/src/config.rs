@@ -44,6 +44,10 @@ pub struct Config {
     /// At most this many torrents download at once; the others wait, `queued`. A torrent being
     /// streamed always downloads. Unset or 0: no limit.
     pub max_active: Option<usize>,
+    /// Cap on all torrents' download, bytes per second. Unset: no cap. Changeable while running.
+    pub download_limit: Option<u64>,
+    /// Cap on all torrents' upload, bytes per second. Unset: no cap. Changeable while running.
+    pub upload_limit: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -79,6 +83,8 @@ impl Default for Config {
             seed_ratio: None,
             seed_time_secs: None,
             max_active: None,
+            download_limit: None,
+            upload_limit: None,
         }
     }
 }

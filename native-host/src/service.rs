@@ -328,6 +328,13 @@ impl Service {
             self.paths.config_file(),
             toml::to_string(&updated).map_err(|e| Error::BadRequest(e.to_string()))?,
         )?;
+        // Caps apply at once; the other engine options at the daemon's next start.
+        if (updated.download_limit, updated.upload_limit)
+            != (config.download_limit, config.upload_limit)
+        {
+            self.engine
+                .set_rate_limits(updated.download_limit, updated.upload_limit);
+        }
         *config = updated;
         Ok(serde_json::to_value(&*config)?)
     }

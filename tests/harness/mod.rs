@@ -150,6 +150,28 @@ pub fn offline_config(home: &Path) -> Config {
 
 pub const OFFLINE_TOML: &str = "listen_host = \"127.0.0.1\"\ndht = false\nlocal_discovery = false\nupnp = false\nmetadata_timeout_secs = 20\n";
 
+/// Writes `home`'s config.toml: the offline settings plus `extra` TOML lines.
+pub fn home_with_config(home: &Path, extra: &str) {
+    std::fs::create_dir_all(home.join("config")).unwrap();
+    std::fs::write(
+        home.join("config/config.toml"),
+        format!("{OFFLINE_TOML}{extra}"),
+    )
+    .unwrap();
+}
+
+/// Runs a command to its end; panics with its stderr unless it succeeded; returns its stdout.
+pub async fn stdout_of(mut cmd: tokio::process::Command) -> String {
+    let out = cmd.output().await.unwrap();
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        cmd.as_std().get_args().collect::<Vec<_>>(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 pub struct Rig {
     pub home: tempfile::TempDir,
     pub engine: Arc<TorrentEngine>,

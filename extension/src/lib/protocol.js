@@ -30,6 +30,8 @@ export const COMMANDS = Object.freeze([
 /** Settings the browser may change (config.toml keys). Others stay CLI-only on purpose. */
 export const SETTINGS_KEYS = Object.freeze([
   'download_dir',
+  'download_limit',
+  'upload_limit',
   'seed_ratio',
   'seed_time_secs',
   'bind_interface',

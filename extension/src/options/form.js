@@ -16,8 +16,17 @@ export function settingsToForm(settings = {}) {
     bind_interface: text(settings.bind_interface),
     default_device: text(settings.default_device),
     stream_host: text(settings.stream_host),
+    // Shown in kB/s (1000 bytes); bytes per second travel.
+    download_limit_kbs: kbs(settings.download_limit),
+    upload_limit_kbs: kbs(settings.upload_limit),
   };
 }
+
+function kbs(bps) {
+  return bps === null || bps === undefined ? '' : String(Math.round(bps / 10) / 100);
+}
+
+const toBps = (kb) => (kb === null || kb === undefined ? kb : kb === 0 ? null : Math.round(kb * 1000));
 
 function optionalNumber(raw, field, errors, message) {
   const value = String(raw ?? '').trim();
@@ -40,8 +49,14 @@ export function formToSettings(form) {
   const errors = {};
   const ratio = optionalNumber(form.seed_ratio, 'seed_ratio', errors, 'Enter a ratio such as 1.5 (0 = do not seed), or leave it empty for no limit.');
   const minutes = optionalNumber(form.seed_time_minutes, 'seed_time_minutes', errors, 'Enter minutes (0 = do not seed), or leave it empty for no limit.');
+  const capMessage = 'Enter kB/s such as 500, or leave it empty for no cap.';
+  const down = optionalNumber(form.download_limit_kbs, 'download_limit_kbs', errors, capMessage);
+  const up = optionalNumber(form.upload_limit_kbs, 'upload_limit_kbs', errors, capMessage);
   const settings = {
     download_dir: optionalText(form.download_dir),
+    // 0 is "no cap", as on the command line.
+    download_limit: toBps(down),
+    upload_limit: toBps(up),
     seed_ratio: ratio,
     seed_time_secs: minutes === null || minutes === undefined ? minutes : Math.round(minutes * 60),
     bind_interface: optionalText(form.bind_interface),

@@ -16,8 +16,15 @@ const FIELDS = {
   seed_time_minutes: 'seed-time',
   bind_interface: 'bind-interface',
   stream_host: 'stream-host',
+  download_limit_kbs: 'download-limit',
+  upload_limit_kbs: 'upload-limit',
 };
-const ERROR_IDS = { seed_ratio: 'seed-ratio-error', seed_time_minutes: 'seed-time-error' };
+const ERROR_IDS = {
+  seed_ratio: 'seed-ratio-error',
+  seed_time_minutes: 'seed-time-error',
+  download_limit_kbs: 'download-limit-error',
+  upload_limit_kbs: 'upload-limit-error',
+};
 
 let original = null;
 let loadedFor = false;

@@ -37,6 +37,44 @@ pub fn result(reply: magnetcast::protocol::Reply) -> anyhow::Result<serde_json::
     }
 }
 
+/// `magnetcast limit`: the caps go through `settings_set`, so the daemon applies them at once.
+pub async fn limit(ctx: Ctx, down: Option<String>, up: Option<String>) -> anyhow::Result<()> {
+    let mut settings = serde_json::Map::new();
+    for (key, rate) in [("download_limit", down), ("upload_limit", up)] {
+        if let Some(rate) = rate {
+            settings.insert(key.into(), serde_json::to_value(parse_rate(&rate)?)?);
+        }
+    }
+    let mut socket = client::connect(&ctx.paths)
+        .await
+        .context("start one with `magnetcast daemon` or from the browser")?;
+    let command = if settings.is_empty() {
+        Command::SettingsGet
+    } else {
+        Command::SettingsSet {
+            settings: settings.into(),
+        }
+    };
+    let config = result(client::request(&mut socket, command).await?)?;
+    for (label, key) in [("download", "download_limit"), ("upload", "upload_limit")] {
+        match config[key].as_u64() {
+            Some(bps) => println!("{label}: {bps} bytes/s"),
+            None => println!("{label}: no cap"),
+        }
+    }
+    Ok(())
+}
+
+/// A rate in bytes per second; `off` (or 0) is no cap.
+fn parse_rate(text: &str) -> anyhow::Result<Option<u64>> {
+    if matches!(text.trim(), "off" | "none" | "0") {
+        return Ok(None);
+    }
+    let bps = parse_size::parse_size(text.trim_end_matches("/s"))
+        .with_context(|| format!("{text:?} is not a rate: try 2MB, 1.5MiB, 800k or off"))?;
+    Ok(Some(bps))
+}
+
 pub async fn seek(ctx: Ctx, position: &str, device: Option<String>) -> anyhow::Result<()> {
     let value: f64 = position
         .parse()

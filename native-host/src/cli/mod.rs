@@ -104,6 +104,16 @@ enum Command {
     Uninstall,
     /// List network interfaces (candidates for `bind_interface`, e.g. a VPN's `wg0`).
     Interfaces,
+    /// Cap the daemon's total download and/or upload rate, at once and in config.toml.
+    ///
+    /// RATE is bytes per second with an optional unit: `2MB` (2,000,000), `1.5MiB`, `800k`;
+    /// `off` removes the cap. Without options, prints the current caps.
+    Limit {
+        #[arg(long, value_name = "RATE")]
+        down: Option<String>,
+        #[arg(long, value_name = "RATE")]
+        up: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -197,6 +207,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             said.iter().for_each(|line| println!("{line}"));
             Ok(())
         }
+        Command::Limit { down, up } => control::limit(ctx, down, up).await,
         Command::Interfaces => {
             magnetcast::engine::interface_names()
                 .iter()

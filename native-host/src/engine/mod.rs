@@ -232,6 +232,10 @@ impl TorrentEngine {
                 folder: Some(prepare_session_dir(&paths.data_dir.join("session"))?),
             }),
             fastresume: true,
+            ratelimits: librqbit::limits::LimitsConfig {
+                download_bps: rate(config.download_limit),
+                upload_bps: rate(config.upload_limit),
+            },
             ..Default::default()
         };
         let session = Session::new_with_opts(download_dir, opts)
@@ -462,6 +466,13 @@ impl TorrentEngine {
         self.state
             .get(&t.info_hash.to_hex())
             .and_then(|s| s.finished_reason)
+    }
+
+    /// Caps all torrents' download and upload (bytes per second, `None`: no cap), at once.
+    pub fn set_rate_limits(&self, download: Option<u64>, upload: Option<u64>) {
+        info!(?download, ?upload, "rate limits");
+        self.session.ratelimits.set_download_bps(rate(download));
+        self.session.ratelimits.set_upload_bps(rate(upload));
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<TorrentEvent> {
@@ -848,6 +859,11 @@ fn prepare_session_dir(dir: &std::path::Path) -> Result<std::path::PathBuf> {
         }
     }
     Ok(dir.to_path_buf())
+}
+
+/// librqbit's limiter takes a non-zero u32: 0 means no cap, and 4 GB/s is as good as none.
+fn rate(bps: Option<u64>) -> Option<std::num::NonZeroU32> {
+    bps.and_then(|b| std::num::NonZeroU32::new(b.min(u64::from(u32::MAX)) as u32))
 }
 
 /// librqbit's words for "no peer left to ask", said for the person who clicked the link.

@@ -1,0 +1,112 @@
+//! Bandwidth caps changed while the daemon runs, through the CLI (`magnetcast limit`, which is the
+//! protocol's `settings_set`): a download cap holds within 10 % on a loopback swarm, and lifting it
+//! lets the download finish at full speed.
+
+#[path = "harness/mod.rs"]
+mod harness;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use harness::{Seeded, magnetcast, seeded, wait_for};
+use serde_json::Value;
+
+const T: Duration = Duration::from_secs(60);
+const CAP: u64 = 400_000;
+
+async fn downloaded(home: &Path) -> Option<(u64, u64)> {
+    let out = magnetcast(home)
+        .args(["status", "--json"])
+        .output()
+        .await
+        .ok()?;
+    let s: Value = serde_json::from_slice(&out.stdout).ok()?;
+    let t = &s["torrents"][0];
+    Some((t["downloaded"].as_u64()?, t["total"].as_u64()?))
+}
+
+async fn limit(home: &Path, args: &[&str]) -> String {
+    let mut cmd = magnetcast(home);
+    cmd.arg("limit").args(args);
+    harness::stdout_of(cmd).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_cap_set_at_run_time_holds_and_lifting_it_lets_the_download_finish() {
+    let Seeded {
+        original,
+        work,
+        seed,
+        ..
+    } = seeded(30, 3000, None).await;
+    let home = work.path().join("home");
+    harness::home_with_config(&home, "");
+    let mut daemon = harness::start_daemon(&home).await;
+
+    // The daemon runs uncapped; cap it now, then start the download.
+    let said = limit(&home, &["--down", "400KB"]).await;
+    assert!(said.contains(&format!("download: {CAP} bytes/s")), "{said}");
+    let config = std::fs::read_to_string(home.join("config/config.toml")).unwrap();
+    assert!(
+        config.contains(&format!("download_limit = {CAP}")),
+        "{config}"
+    );
+    let bad = magnetcast(&home)
+        .args(["limit", "--down", "fast"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("\"fast\" is not a rate"));
+
+    let mut play = magnetcast(&home)
+        .args(["play", &seed.magnet(), "--no-cast", "--json"])
+        .spawn()
+        .unwrap();
+    wait_for("the download to start", T, || async {
+        downloaded(&home).await.filter(|(d, _)| *d > 0)
+    })
+    .await;
+
+    // Past the limiter's one-second burst, the rate over a few seconds stays at the cap.
+    let (start_bytes, total) = wait_for("a second of download", T, || async {
+        downloaded(&home).await.filter(|(d, _)| *d > CAP)
+    })
+    .await;
+    let started = Instant::now();
+    let end_bytes = wait_for("a 4 s measuring window", T, || async {
+        let (d, _) = downloaded(&home).await?;
+        (started.elapsed() >= Duration::from_secs(4)).then_some(d)
+    })
+    .await;
+    let rate = (end_bytes - start_bytes) as f64 / started.elapsed().as_secs_f64();
+    eprintln!("capped at {CAP} B/s: measured {rate:.0} B/s");
+    assert!(
+        (rate - CAP as f64).abs() <= CAP as f64 * 0.10,
+        "rate {rate:.0} B/s is not within 10 % of the cap {CAP}"
+    );
+    assert!(
+        end_bytes < total,
+        "the file is big enough to still be under way"
+    );
+
+    // Lifted at run time: the rest comes at loopback speed.
+    let said = limit(&home, &["--down", "off"]).await;
+    assert!(said.contains("download: no cap"), "{said}");
+    let lifted = Instant::now();
+    wait_for("the rest of the download", T, || async {
+        downloaded(&home).await.filter(|(d, t)| d == t)
+    })
+    .await;
+    let rest = (total - end_bytes) as f64;
+    eprintln!("uncapped: {:.1} MB in {:?}", rest / 1e6, lifted.elapsed());
+    assert!(
+        lifted.elapsed().as_secs_f64() < rest / CAP as f64 / 2.0,
+        "the download stayed slow after the cap was lifted"
+    );
+    let file = home.join("downloads").join(&seed.name);
+    assert!(std::fs::read(file).unwrap() == original);
+    let _ = harness::terminate(&mut play, Duration::from_secs(10)).await;
+    let _ = harness::terminate(&mut daemon, Duration::from_secs(10)).await;
+    seed.stop().await;
+}
