@@ -62,6 +62,16 @@ pub enum Error {
     #[error("not adding torrents while the VPN is down: {0} (bind_interface)")]
     LinkDown(String),
 
+    #[error(
+        "not enough disk space for {name}: it needs {needed_mb:.1} MB in {dir}, which has {available_mb:.1} MB free (free some space or choose another download folder)"
+    )]
+    NoSpace {
+        name: String,
+        dir: PathBuf,
+        needed_mb: f64,
+        available_mb: f64,
+    },
+
     #[error("unknown torrent {0}")]
     UnknownTorrent(String),
 

@@ -164,6 +164,8 @@ pub enum ErrorCode {
     NotFound,
     Cast,
     Timeout,
+    /// The download folder has no room for the file.
+    NoSpace,
     Internal,
 }
 

@@ -377,6 +377,7 @@ fn code(e: &Error) -> ErrorCode {
         | Error::AmbiguousDevice(_) => ErrorCode::NotFound,
         Error::Cast(_) | Error::Discovery(_) => ErrorCode::Cast,
         Error::BadRequest(_) => ErrorCode::BadRequest,
+        Error::NoSpace { .. } => ErrorCode::NoSpace,
         _ => ErrorCode::Internal,
     }
 }

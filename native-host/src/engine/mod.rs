@@ -50,6 +50,7 @@ pub struct TorrentEngine {
     pub session: Arc<Session>,
     pub config: Arc<Config>,
     session_dir: std::path::PathBuf,
+    download_dir: std::path::PathBuf,
     pub events: broadcast::Sender<TorrentEvent>,
     api: Api,
     http: reqwest::Client,
@@ -238,12 +239,13 @@ impl TorrentEngine {
             },
             ..Default::default()
         };
-        let session = Session::new_with_opts(download_dir, opts)
+        let session = Session::new_with_opts(download_dir.clone(), opts)
             .await
             .map_err(Error::Engine)?;
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let engine = Arc::new(Self {
             session_dir: paths.data_dir.join("session"),
+            download_dir,
             api: Api::new(session.clone(), None),
             session,
             config: Arc::new(config),
@@ -576,6 +578,7 @@ impl TorrentEngine {
         peers.extend(listing.seen_peers.iter().copied());
         peers.sort();
         peers.dedup();
+        self.check_space(listing.info.info(), &name, &files[selected])?;
         let queued = self.queue_full();
         let response = self
             .session
@@ -604,6 +607,31 @@ impl TorrentEngine {
         let torrent = self.track(torrent);
         self.wake();
         Ok(torrent)
+    }
+
+    /// Refuses, before anything is written, a file the download folder has no room for (what is
+    /// already on disk from an earlier run counts as there).
+    fn check_space(
+        &self,
+        info: &librqbit::TorrentMetaV1Info<librqbit::ByteBufOwned>,
+        name: &str,
+        file: &FileEntry,
+    ) -> Result<()> {
+        let target = match info.files {
+            Some(_) => self.download_dir.join(name).join(&file.path),
+            None => self.download_dir.join(&file.path),
+        };
+        let needed = file.length.saturating_sub(bytes_on_disk(&target));
+        let available = fs4::available_space(&self.download_dir)?;
+        if needed > available {
+            return Err(Error::NoSpace {
+                name: name.to_string(),
+                dir: self.download_dir.clone(),
+                needed_mb: needed as f64 / 1e6,
+                available_mb: available as f64 / 1e6,
+            });
+        }
+        Ok(())
     }
 
     /// Lists the magnet as `fetching_metadata` until the guard is dropped.
@@ -859,6 +887,22 @@ fn prepare_session_dir(dir: &std::path::Path) -> Result<std::path::PathBuf> {
         }
     }
     Ok(dir.to_path_buf())
+}
+
+/// Bytes a file really occupies (its blocks: librqbit's files may be sparse).
+fn bytes_on_disk(path: &std::path::Path) -> u64 {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return 0;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        (meta.blocks() * 512).min(meta.len())
+    }
+    #[cfg(not(unix))]
+    {
+        meta.len()
+    }
 }
 
 /// librqbit's limiter takes a non-zero u32: 0 means no cap, and 4 GB/s is as good as none.

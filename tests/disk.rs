@@ -1,0 +1,81 @@
+//! Disk space: a torrent whose file cannot fit in the download folder is refused with a clear
+//! error before anything is written, and one that fits downloads. The folder is a small tmpfs the
+//! test mounts (as root; skipped otherwise).
+
+#[path = "harness/mod.rs"]
+mod harness;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use harness::{Rig, seeded, wait_for};
+
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path, size: &str) -> Option<Self> {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Self(dir.to_path_buf()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_cannot_fit_is_refused_before_download_and_one_that_fits_downloads() {
+    let big = seeded(20, 2000, None).await; // about 5 MB
+    let small = seeded(6, 1000, None).await; // about 0.8 MB
+    let work = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(&work.path().join("small-disk"), "3m") else {
+        eprintln!("SKIPPED: mounting a tmpfs needs root");
+        return;
+    };
+    let rig = Rig::with_config(|c| c.download_dir = Some(disk.0.clone())).await;
+
+    let source = magnetcast::TorrentSource::Magnet(
+        magnetcast::MagnetLink::parse(&big.seed.magnet()).unwrap(),
+    );
+    let err = rig
+        .engine
+        .add(source, Default::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("not enough disk space")
+            && err.contains("MB free")
+            && err.contains(&big.seed.name),
+        "{err}"
+    );
+    assert!(rig.engine.torrents().is_empty(), "nothing was added");
+    assert_eq!(
+        std::fs::read_dir(&disk.0).unwrap().count(),
+        0,
+        "nothing was written"
+    );
+
+    let t = rig.add_magnet(&small.seed.magnet()).await;
+    wait_for(
+        "the small file",
+        std::time::Duration::from_secs(60),
+        || async {
+            rig.engine
+                .progress(&t.info_hash)
+                .unwrap()
+                .finished
+                .then_some(())
+        },
+    )
+    .await;
+    assert!(std::fs::read(disk.0.join(&small.seed.name)).unwrap() == small.original);
+    rig.engine.shutdown().await;
+}
