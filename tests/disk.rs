@@ -79,3 +79,76 @@ async fn a_file_that_cannot_fit_is_refused_before_download_and_one_that_fits_dow
     assert!(std::fs::read(disk.0.join(&small.seed.name)).unwrap() == small.original);
     rig.engine.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_pause_when_the_disk_fills_up_and_resume_when_there_is_room() {
+    use magnetcast::engine::TorrentEvent;
+    let big = seeded(20, 2000, Some(300_000)).await; // about 5 MB, slowly
+    let work = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(&work.path().join("small-disk"), "8m") else {
+        eprintln!("SKIPPED: mounting a tmpfs needs root");
+        return;
+    };
+    let rig = Rig::with_config(|c| c.download_dir = Some(disk.0.clone())).await;
+    let mut events = rig.engine.subscribe();
+    let t = rig.add_magnet(&big.seed.magnet()).await;
+    let progress = || rig.engine.progress(&t.info_hash).unwrap();
+    let t60 = std::time::Duration::from_secs(60);
+    wait_for("the download under way", t60, || async {
+        (progress().downloaded > 0).then_some(())
+    })
+    .await;
+
+    // Something else takes the space: 1.5 MB are left for the 4+ MB still to come.
+    let filler = work.path().join("small-disk/filler");
+    let free = free_bytes(&disk.0);
+    std::fs::write(&filler, vec![0u8; (free - 1_500_000) as usize]).unwrap();
+    let paused = wait_for("downloads paused for space", t60, || async {
+        let p = progress();
+        (p.state == "paused").then_some(p)
+    })
+    .await;
+    assert!(
+        paused
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("disk full"),
+        "{paused:?}"
+    );
+    let said = std::iter::from_fn(|| events.try_recv().ok()).find_map(|e| match e {
+        TorrentEvent::Error { message, .. } if message.contains("disk full") => Some(message),
+        _ => None,
+    });
+    assert!(
+        said.is_some_and(|m| m.contains("paused until there is room")),
+        "an error event tells why"
+    );
+    assert!(paused.downloaded < paused.total);
+
+    // Room again: the download resumes by itself, keeps what it had, and completes intact.
+    std::fs::remove_file(&filler).unwrap();
+    wait_for("the download complete", t60, || async {
+        let p = progress();
+        assert!(
+            p.downloaded >= paused.downloaded,
+            "verified bytes were lost"
+        );
+        p.finished.then_some(())
+    })
+    .await;
+    assert!(std::fs::read(disk.0.join(&big.seed.name)).unwrap() == big.original);
+    rig.engine.shutdown().await;
+}
+
+/// Free bytes for an unprivileged writer, as coreutils `stat -f` reads them from statvfs.
+fn free_bytes(dir: &Path) -> u64 {
+    let out = Command::new("stat")
+        .args(["-f", "-c", "%a %S"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut it = text.split_whitespace().map(|n| n.parse::<u64>().unwrap());
+    it.next().unwrap() * it.next().unwrap()
+}

@@ -43,6 +43,18 @@ pub struct Daemon {
     paths: Paths,
 }
 
+/// Whether the daemon in the runtime file still answers on its port. (A killed process exists
+/// for a moment while the kernel closes its files, so its pid alone says nothing.)
+fn holder_alive(paths: &Paths) -> bool {
+    read_runtime(paths).is_none_or(|info| {
+        std::net::TcpStream::connect_timeout(
+            &(std::net::Ipv4Addr::LOCALHOST, info.port).into(),
+            Duration::from_millis(200),
+        )
+        .is_ok()
+    })
+}
+
 impl Daemon {
     /// Takes the per-user lock, starts the service and the control API, and writes the runtime
     /// file. Fails if another daemon holds the lock.
@@ -54,15 +66,26 @@ impl Daemon {
             .truncate(false)
             .write(true)
             .open(&lock_path)?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::Daemon(format!(
-                    "another magnetcast daemon is running (lock {})",
-                    lock_path.display()
-                )));
+        // A daemon that was just killed may still hold the lock for a moment while the kernel
+        // closes its files (its sockets can close first, and a relay notices that): wait a
+        // little for a holder that no longer answers, never for one that does.
+        let deadline = Instant::now() + Duration::from_secs(3);
+        loop {
+            match lock.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock)
+                    if Instant::now() < deadline && !holder_alive(&paths) =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(Error::Daemon(format!(
+                        "another magnetcast daemon is running (lock {})",
+                        lock_path.display()
+                    )));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
             }
-            Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
         }
         let service = Service::start(config, paths.clone()).await?;
         let token = format!("{:032x}", rand::random::<u128>());

@@ -37,6 +37,11 @@ impl TorrentEngine {
         );
         warn!("{message}");
         *self.link_down.lock().unwrap() = Some(format!("interface {name:?} is gone"));
+        // Said first: by the time a view sees a paused torrent, it can know why.
+        self.publish(TorrentEvent::Error {
+            torrent: None,
+            message,
+        });
         for t in self.torrents() {
             if t.handle.is_paused() {
                 continue;
@@ -49,10 +54,6 @@ impl TorrentEngine {
                 warn!(info_hash = %t.info_hash, "could not pause while the interface is gone");
             }
         }
-        self.publish(TorrentEvent::Error {
-            torrent: None,
-            message,
-        });
     }
 
     async fn link_back(&self, name: &str) {

@@ -10,6 +10,7 @@ mod progress;
 mod queue;
 mod scheduler;
 pub mod seeding;
+mod space;
 mod state;
 pub mod stream;
 
@@ -63,6 +64,8 @@ pub struct TorrentEngine {
     pending: Mutex<HashMap<InfoHash, Option<String>>>,
     /// Set while the bound interface is gone: why torrents are held.
     link_down: Mutex<Option<String>>,
+    /// Set while the download folder is too full: why downloads are held.
+    space_low: Mutex<Option<String>>,
     cancel: CancellationToken,
 }
 
@@ -85,6 +88,8 @@ pub struct Torrent {
     queued: AtomicBool,
     /// Paused because the bound interface went away.
     link_held: AtomicBool,
+    /// Paused because the download folder filled up.
+    space_held: AtomicBool,
     /// Its place in the queue: when it was first added (ms since the Unix epoch).
     order: u64,
 }
@@ -148,6 +153,7 @@ impl Torrent {
             cancel: CancellationToken::new(),
             queued: AtomicBool::new(false),
             link_held: AtomicBool::new(false),
+            space_held: AtomicBool::new(false),
             order: 0,
         }
     }
@@ -256,6 +262,7 @@ impl TorrentEngine {
             scheduling: tokio::sync::Mutex::new(()),
             wake: Arc::default(),
             link_down: Mutex::default(),
+            space_low: Mutex::default(),
             pending: Mutex::default(),
             cancel: CancellationToken::new(),
         });
@@ -617,10 +624,7 @@ impl TorrentEngine {
         name: &str,
         file: &FileEntry,
     ) -> Result<()> {
-        let target = match info.files {
-            Some(_) => self.download_dir.join(name).join(&file.path),
-            None => self.download_dir.join(&file.path),
-        };
+        let target = self.file_target(info.files.is_some(), name, &file.path);
         let needed = file.length.saturating_sub(bytes_on_disk(&target));
         let available = fs4::available_space(&self.download_dir)?;
         if needed > available {
@@ -632,6 +636,14 @@ impl TorrentEngine {
             });
         }
         Ok(())
+    }
+
+    /// Where librqbit writes a torrent's file: multi-file torrents get a folder of their name.
+    fn file_target(&self, multi_file: bool, name: &str, path: &str) -> std::path::PathBuf {
+        match multi_file {
+            true => self.download_dir.join(name).join(path),
+            false => self.download_dir.join(path),
+        }
     }
 
     /// Lists the magnet as `fetching_metadata` until the guard is dropped.

@@ -20,6 +20,7 @@ pub(super) async fn supervise(engine: Weak<TorrentEngine>, cancel: CancellationT
         if let Some(name) = e.config.bind_interface.clone() {
             e.watch_link(&name).await;
         }
+        e.watch_space().await;
         e.schedule().await;
         let wake = e.wake.clone();
         drop(e);
@@ -38,7 +39,7 @@ impl TorrentEngine {
             return;
         }
         let _one_at_a_time = self.scheduling.lock().await;
-        if self.link_down().is_some() {
+        if self.link_down().is_some() || self.space_low().is_some() {
             return;
         }
         let candidates: Vec<_> = self
@@ -89,7 +90,8 @@ impl TorrentEngine {
         let complete = super::progress::is_complete(&stats);
         let paused_by_user = t.handle.is_paused()
             && !t.queued.load(Ordering::Relaxed)
-            && !t.link_held.load(Ordering::Relaxed);
+            && !t.link_held.load(Ordering::Relaxed)
+            && !t.space_held.load(Ordering::Relaxed);
         !complete
             && !paused_by_user
             && !matches!(stats.state, librqbit::TorrentStatsState::Error)
