@@ -1,76 +1,25 @@
 //! `bind_interface` while running: when the interface goes away (VPN down), every running torrent
-//! is paused with an error event, so nothing waits on a dead route or retries into it; when it
-//! comes back they resume. The check at start-up (fail closed) is `check_interface`.
+//! is held (paused, with an error event), so nothing waits on a dead route or retries into it;
+//! when it comes back they resume. The check at start-up (fail closed) is `check_interface`.
 
-use std::sync::atomic::Ordering;
-
-use tracing::{info, warn};
-
-use super::{TorrentEngine, TorrentEvent, interface_names};
+use super::hold::Cause;
+use super::{TorrentEngine, interface_names};
 
 impl TorrentEngine {
-    /// Why torrents are held, while the bound interface is gone.
-    pub fn link_down(&self) -> Option<String> {
-        self.link_down.lock().unwrap().clone()
-    }
-
     pub(super) async fn watch_link(&self, name: &str) {
         let up = interface_up(name);
-        let down = self.link_down().is_some();
-        if !up && !down {
-            self.link_lost(name).await;
-        } else if up && down {
-            self.link_back(name).await;
-        } else if down {
-            // Torrents that were still checking their files when the link went.
-            for t in self.torrents() {
-                if t.link_held.load(Ordering::Relaxed) && !t.handle.is_paused() {
-                    self.pause_live(&t).await;
-                }
+        match (up, self.held_by(Cause::Link).is_some()) {
+            (false, false) => {
+                let message = format!(
+                    "network interface {name:?} (bind_interface) is gone: torrents are paused until it returns"
+                );
+                let reason = format!("interface {name:?} is gone");
+                self.hold(Cause::Link, reason, message, &self.torrents())
+                    .await;
             }
-        }
-    }
-
-    async fn link_lost(&self, name: &str) {
-        let message = format!(
-            "network interface {name:?} (bind_interface) is gone: torrents are paused until it returns"
-        );
-        warn!("{message}");
-        *self.link_down.lock().unwrap() = Some(format!("interface {name:?} is gone"));
-        // Said first: by the time a view sees a paused torrent, it can know why.
-        self.publish(TorrentEvent::Error {
-            torrent: None,
-            message,
-        });
-        for t in self.torrents() {
-            if t.handle.is_paused() {
-                continue;
-            }
-            t.link_held.store(true, Ordering::Relaxed);
-            self.state
-                .update(&t.info_hash.to_hex(), |s| s.link_held = true);
-            // A torrent still checking its files cannot be paused yet; it is retried on return.
-            if !self.pause_live(&t).await {
-                warn!(info_hash = %t.info_hash, "could not pause while the interface is gone");
-            }
-        }
-    }
-
-    async fn link_back(&self, name: &str) {
-        info!("network interface {name:?} is back: resuming torrents");
-        *self.link_down.lock().unwrap() = None;
-        for t in self.torrents() {
-            if !t.link_held.swap(false, Ordering::Relaxed) {
-                continue;
-            }
-            self.state
-                .update(&t.info_hash.to_hex(), |s| s.link_held = false);
-            if t.queued.load(Ordering::Relaxed) {
-                continue;
-            }
-            if let Err(e) = self.session.unpause(&t.handle).await {
-                warn!(info_hash = %t.info_hash, "cannot resume: {e:#}");
-            }
+            (true, true) => self.release(Cause::Link).await,
+            (false, true) => self.keep_held(Cause::Link).await,
+            (true, false) => {}
         }
     }
 }

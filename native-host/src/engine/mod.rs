@@ -5,6 +5,7 @@ mod clock;
 pub mod events;
 mod fetch;
 pub mod files;
+pub mod hold;
 mod link;
 mod progress;
 mod queue;
@@ -62,10 +63,8 @@ pub struct TorrentEngine {
     wake: Arc<tokio::sync::Notify>,
     /// Magnets still fetching their metadata (not torrents of ours yet), with their names.
     pending: Mutex<HashMap<InfoHash, Option<String>>>,
-    /// Set while the bound interface is gone: why torrents are held.
-    link_down: Mutex<Option<String>>,
-    /// Set while the download folder is too full: why downloads are held.
-    space_low: Mutex<Option<String>>,
+    /// What holds torrents now (the interface gone, the disk full), with the reasons.
+    holds: hold::Causes,
     cancel: CancellationToken,
 }
 
@@ -86,10 +85,8 @@ pub struct Torrent {
     cancel: CancellationToken,
     /// Waiting for a download slot; paused by the queue, not by the user.
     queued: AtomicBool,
-    /// Paused because the bound interface went away.
-    link_held: AtomicBool,
-    /// Paused because the download folder filled up.
-    space_held: AtomicBool,
+    /// Paused by the engine for an outside cause (see `hold`).
+    held: hold::HeldFor,
     /// Its place in the queue: when it was first added (ms since the Unix epoch).
     order: u64,
 }
@@ -152,8 +149,7 @@ impl Torrent {
             streams: stream::StreamSet::default(),
             cancel: CancellationToken::new(),
             queued: AtomicBool::new(false),
-            link_held: AtomicBool::new(false),
-            space_held: AtomicBool::new(false),
+            held: hold::HeldFor::default(),
             order: 0,
         }
     }
@@ -261,8 +257,7 @@ impl TorrentEngine {
             state: state::StateFile::open(paths.data_dir.join("torrents.json")),
             scheduling: tokio::sync::Mutex::new(()),
             wake: Arc::default(),
-            link_down: Mutex::default(),
-            space_low: Mutex::default(),
+            holds: hold::Causes::default(),
             pending: Mutex::default(),
             cancel: CancellationToken::new(),
         });
@@ -315,15 +310,8 @@ impl TorrentEngine {
                 .unwrap_or_else(|| info_hash.to_hex());
             tracing::info!(%info_hash, %name, "restored");
             let t = self.track(Torrent::new(info_hash, name, files, selected, handle));
-            // Held when the interface went away in the last run; it exists now (checked at start).
-            if t.link_held.swap(false, Ordering::Relaxed) {
-                self.state
-                    .update(&info_hash.to_hex(), |s| s.link_held = false);
-                if !t.is_queued()
-                    && let Err(e) = self.session.unpause(&t.handle).await
-                {
-                    warn!(%info_hash, "cannot resume: {e:#}");
-                }
+            if self.state.get(&info_hash.to_hex()).is_some_and(|s| s.held) {
+                self.resume_held(&t).await;
             }
         }
     }
@@ -374,7 +362,6 @@ impl TorrentEngine {
             saved.seeding_secs,
         ));
         *torrent.queued.get_mut() |= saved.queued;
-        *torrent.link_held.get_mut() = saved.link_held;
         torrent.order = match saved.added_ms {
             0 => std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -534,7 +521,7 @@ impl TorrentEngine {
         source: TorrentSource,
         opts: AddOptions,
     ) -> Result<Arc<Torrent>> {
-        if let Some(why) = self.link_down() {
+        if let Some(why) = self.held_by(hold::Cause::Link) {
             return Err(Error::LinkDown(why));
         }
         let mut peers = opts.peers.clone();

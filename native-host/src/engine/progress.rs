@@ -106,15 +106,9 @@ pub(super) fn snapshot(
         .streams
         .playhead()
         .unwrap_or((torrent.selected(), 0));
-    let held = |flag: &std::sync::atomic::AtomicBool, why: Option<String>| {
-        flag.load(std::sync::atomic::Ordering::Relaxed)
-            .then_some(why)
-            .flatten()
-    };
     let reason = engine
         .finished_reason(torrent)
-        .or_else(|| held(&torrent.link_held, engine.link_down()))
-        .or_else(|| held(&torrent.space_held, engine.space_low()));
+        .or_else(|| engine.hold_reason(torrent));
     let complete = is_complete(stats);
     let streams = torrent.streams.live().len();
     let (active_secs, seeding_secs) = torrent.clock.lock().unwrap().totals();

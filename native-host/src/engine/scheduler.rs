@@ -39,7 +39,7 @@ impl TorrentEngine {
             return;
         }
         let _one_at_a_time = self.scheduling.lock().await;
-        if self.link_down().is_some() || self.space_low().is_some() {
+        if self.any_hold() {
             return;
         }
         let candidates: Vec<_> = self
@@ -88,10 +88,8 @@ impl TorrentEngine {
     fn wants_download(&self, t: &Torrent) -> bool {
         let stats = t.handle.stats();
         let complete = super::progress::is_complete(&stats);
-        let paused_by_user = t.handle.is_paused()
-            && !t.queued.load(Ordering::Relaxed)
-            && !t.link_held.load(Ordering::Relaxed)
-            && !t.space_held.load(Ordering::Relaxed);
+        let paused_by_user =
+            t.handle.is_paused() && !t.queued.load(Ordering::Relaxed) && !t.held.any();
         !complete
             && !paused_by_user
             && !matches!(stats.state, librqbit::TorrentStatsState::Error)

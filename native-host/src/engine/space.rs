@@ -2,18 +2,10 @@
 //! downloads still have to write, they are paused with an error event instead of failing their
 //! writes; when space is back they resume. (The check before a download starts is `check_space`.)
 
-use std::sync::atomic::Ordering;
-
-use tracing::{info, warn};
-
-use super::{Torrent, TorrentEngine, TorrentEvent, bytes_on_disk, progress};
+use super::hold::Cause;
+use super::{Torrent, TorrentEngine, bytes_on_disk, progress};
 
 impl TorrentEngine {
-    /// Why downloads are held, while the disk is too full.
-    pub fn space_low(&self) -> Option<String> {
-        self.space_low.lock().unwrap().clone()
-    }
-
     pub(super) async fn watch_space(&self) {
         let Ok(available) = fs4::available_space(&self.download_dir) else {
             return;
@@ -22,52 +14,27 @@ impl TorrentEngine {
             .torrents()
             .into_iter()
             .filter(|t| {
-                let stats = t.handle.stats();
-                !progress::is_complete(&stats)
-                    && (!t.handle.is_paused() || t.space_held.load(Ordering::Relaxed))
+                !progress::is_complete(&t.handle.stats())
+                    && (!t.handle.is_paused() || t.held.has(Cause::Space))
             })
             .collect();
         let needed: u64 = downloading.iter().map(|t| self.still_to_write(t)).sum();
-        let low = self.space_low().is_some();
-        if needed > available && !low {
-            let why = format!(
-                "disk full: {:.1} MB free in {}, {:.1} MB still to download",
-                available as f64 / 1e6,
-                self.download_dir.display(),
-                needed as f64 / 1e6
-            );
-            warn!("{why}; pausing downloads");
-            *self.space_low.lock().unwrap() = Some(why.clone());
-            // Said first: by the time a view sees a paused torrent, it can know why.
-            self.publish(TorrentEvent::Error {
-                torrent: None,
-                message: format!(
-                    "{why}: downloads are paused until there is room (nothing downloaded is lost)"
-                ),
-            });
-            for t in &downloading {
-                t.space_held.store(true, Ordering::Relaxed);
-                self.pause_live(t).await;
+        match (needed > available, self.held_by(Cause::Space).is_some()) {
+            (true, false) => {
+                let reason = format!(
+                    "disk full: {:.1} MB free in {}, {:.1} MB still to download",
+                    available as f64 / 1e6,
+                    self.download_dir.display(),
+                    needed as f64 / 1e6
+                );
+                let message = format!(
+                    "{reason}: downloads are paused until there is room (nothing downloaded is lost)"
+                );
+                self.hold(Cause::Space, reason, message, &downloading).await;
             }
-        } else if low && needed <= available {
-            info!("disk space is back: resuming downloads");
-            *self.space_low.lock().unwrap() = None;
-            for t in self.torrents() {
-                if t.space_held.swap(false, Ordering::Relaxed)
-                    && !t.queued.load(Ordering::Relaxed)
-                    && self.link_down().is_none()
-                    && let Err(e) = self.session.unpause(&t.handle).await
-                {
-                    warn!(info_hash = %t.info_hash, "cannot resume: {e:#}");
-                }
-            }
-        } else if low {
-            // Torrents still checking their files when the disk filled up.
-            for t in &downloading {
-                if t.space_held.load(Ordering::Relaxed) && !t.handle.is_paused() {
-                    self.pause_live(t).await;
-                }
-            }
+            (false, true) => self.release(Cause::Space).await,
+            (true, true) => self.keep_held(Cause::Space).await,
+            (false, false) => {}
         }
     }
 

@@ -30,9 +30,9 @@ pub struct Saved {
     /// Waiting for a download slot (`max_active`); paused by us, not by the user.
     #[serde(default)]
     pub queued: bool,
-    /// Paused by us because the bound network interface went away.
-    #[serde(default)]
-    pub link_held: bool,
+    /// Paused by us for an outside cause (the bound interface gone, the disk full).
+    #[serde(default, alias = "link_held")]
+    pub held: bool,
     /// When it was first added (ms since the Unix epoch): its place in the queue.
     #[serde(default)]
     pub added_ms: u64,
