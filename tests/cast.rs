@@ -280,13 +280,16 @@ async fn unknown_devices_and_refused_ports_are_clear_errors() {
     let Seeded {
         work: _work, seed, ..
     } = seeded(12, 1500, None).await;
-    let out = magnetcast(home.path())
-        .args(["play", &seed.magnet(), "--device", "Nonexistent TV"])
-        .output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let refusal = |device: String| {
+        let mut cmd = magnetcast(home.path());
+        cmd.args(["play", &seed.magnet(), "--device", &device]);
+        async move {
+            let out = cmd.output().await.unwrap();
+            assert!(!out.status.success(), "{device}: play succeeded");
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        }
+    };
+    let stderr = refusal("Nonexistent TV".into()).await;
     assert!(
         stderr.contains("no Cast device named \"Nonexistent TV\""),
         "{stderr}"
@@ -296,13 +299,7 @@ async fn unknown_devices_and_refused_ports_are_clear_errors() {
         .unwrap()
         .local_addr()
         .unwrap();
-    let out = magnetcast(home.path())
-        .args(["play", &seed.magnet(), "--device", &refused.to_string()])
-        .output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let stderr = refusal(refused.to_string()).await;
     assert!(
         stderr.contains(&format!("cannot connect to {refused}")) && stderr.contains("refused"),
         "{stderr}"

@@ -64,19 +64,8 @@ async fn a_file_that_cannot_fit_is_refused_before_download_and_one_that_fits_dow
     );
 
     let t = rig.add_magnet(&small.seed.magnet()).await;
-    wait_for(
-        "the small file",
-        std::time::Duration::from_secs(60),
-        || async {
-            rig.engine
-                .progress(&t.info_hash)
-                .unwrap()
-                .finished
-                .then_some(())
-        },
-    )
-    .await;
-    assert!(std::fs::read(disk.0.join(&small.seed.name)).unwrap() == small.original);
+    rig.finished(&t, std::time::Duration::from_secs(60)).await;
+    assert!(std::fs::read(rig.file_of(&t)).unwrap() == small.original);
     rig.engine.shutdown().await;
 }
 

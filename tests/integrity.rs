@@ -7,7 +7,7 @@ mod harness;
 use std::io::{Seek, SeekFrom, Write};
 use std::time::Duration;
 
-use harness::{Rig, get, seed_copy, seeder, video, wait_for};
+use harness::{Rig, get, seed_copy, seeder, video};
 use magnetcast::TorrentSource;
 use magnetcast::engine::AddOptions;
 
@@ -60,23 +60,14 @@ async fn corrupted_pieces_from_a_lying_peer_never_reach_the_stream() {
         body == original,
         "the stream served bytes that are not the source's"
     );
-    wait_for("the download to finish", Duration::from_secs(60), || {
-        let p = rig.engine.progress(&torrent.info_hash).unwrap();
-        async move { p.finished.then_some(()) }
-    })
-    .await;
+    rig.finished(&torrent, Duration::from_secs(60)).await;
     // The liar did send data (every byte of it bad), and none of it got through.
     assert!(
         liar.handle.stats().uploaded_bytes > 0,
         "the liar was never asked: the test proves nothing"
     );
-    let file = rig
-        .home
-        .path()
-        .join("downloads")
-        .join(&torrent.selected_file().path);
     assert!(
-        std::fs::read(file).unwrap() == original,
+        std::fs::read(rig.file_of(&torrent)).unwrap() == original,
         "the file on disk differs from the source"
     );
     honest.stop().await;

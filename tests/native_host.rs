@@ -224,42 +224,31 @@ async fn the_control_api_wants_the_token_our_host_and_no_browser_origin() {
     let http = harness::http();
     let status =
         |r: reqwest::RequestBuilder| async move { r.send().await.unwrap().status().as_u16() };
-    assert_eq!(status(http.get(&url)).await, 401);
-    assert_eq!(
-        status(http.get(&url).header("Authorization", "Bearer wrong")).await,
-        401
-    );
-    assert_eq!(
-        status(http.get(&url).header("Authorization", &bearer)).await,
-        200
-    );
-    assert_eq!(
-        status(
-            http.get(&url)
-                .header("Authorization", &bearer)
-                .header("Host", "attacker.example:80")
-        )
-        .await,
-        403
-    );
-    assert_eq!(
-        status(
-            http.get(&url)
-                .header("Authorization", &bearer)
-                .header("Host", format!("attacker.example:{}", info.port))
-        )
-        .await,
-        403
-    );
-    assert_eq!(
-        status(
-            http.get(&url)
-                .header("Authorization", &bearer)
-                .header("Origin", "https://evil.example")
-        )
-        .await,
-        403
-    );
+    let other_port = format!("attacker.example:{}", info.port);
+    // (headers, expected status): the token, our own Host, no browser Origin.
+    let cases: [(&[(&str, &str)], u16); 6] = [
+        (&[], 401),
+        (&[("Authorization", "Bearer wrong")], 401),
+        (&[("Authorization", &bearer)], 200),
+        (
+            &[("Authorization", &bearer), ("Host", "attacker.example:80")],
+            403,
+        ),
+        (&[("Authorization", &bearer), ("Host", &other_port)], 403),
+        (
+            &[
+                ("Authorization", &bearer),
+                ("Origin", "https://evil.example"),
+            ],
+            403,
+        ),
+    ];
+    for (headers, expected) in cases {
+        let request = headers
+            .iter()
+            .fold(http.get(&url), |r, (k, v)| r.header(*k, *v));
+        assert_eq!(status(request).await, expected, "{headers:?}");
+    }
     let ws = format!("http://127.0.0.1:{}/api/v1/ws", info.port);
     let upgrade = |r: reqwest::RequestBuilder| {
         r.header("Connection", "Upgrade")

@@ -55,16 +55,7 @@ async fn a_full_queue_holds_new_torrents_and_a_streamed_one_goes_first() {
         (state(&tb).state == "seeding").then_some(())
     })
     .await;
-    wait_for("A resumed and complete", T, || async {
-        let p = state(&ta);
-        p.finished.then_some(())
-    })
-    .await;
+    rig.finished(&ta, T).await;
     assert!(!ta.is_queued());
-    let file = rig
-        .home
-        .path()
-        .join("downloads")
-        .join(&ta.selected_file().path);
-    assert!(std::fs::read(file).unwrap() == a.original);
+    assert!(std::fs::read(rig.file_of(&ta)).unwrap() == a.original);
 }

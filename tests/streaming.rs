@@ -132,16 +132,8 @@ async fn magnet_with_peer_hint_streams_exact_bytes_for_every_range_form() {
 
     // Completion and removal are published too.
     let info_hash = torrent.info_hash;
-    wait_for("completed event", Duration::from_secs(10), || {
-        let p = rig.engine.progress(&info_hash).unwrap();
-        async move { p.finished.then_some(()) }
-    })
-    .await;
-    let downloaded = rig
-        .home
-        .path()
-        .join("downloads")
-        .join(&torrent.selected_file().path);
+    rig.finished(&torrent, Duration::from_secs(10)).await;
+    let downloaded = rig.file_of(&torrent);
     assert!(downloaded.exists());
     rig.engine.remove(&info_hash, true).await.unwrap();
     assert!(rig.engine.torrent(&info_hash).is_none());
@@ -395,21 +387,8 @@ async fn pause_resume_and_remove_keeping_files() {
     assert_eq!(paused.state, "paused", "{paused:?}");
     assert!(!paused.finished);
     rig.engine.resume(&hash).await.unwrap();
-    wait_for(
-        "download to finish after resume",
-        Duration::from_secs(30),
-        || {
-            let p = rig.engine.progress(&hash).unwrap();
-            async move { p.finished.then_some(()) }
-        },
-    )
-    .await;
-
-    let file = rig
-        .home
-        .path()
-        .join("downloads")
-        .join(&torrent.selected_file().path);
+    rig.finished(&torrent, Duration::from_secs(30)).await;
+    let file = rig.file_of(&torrent);
     assert!(
         std::fs::read(&file).unwrap() == original,
         "downloaded file differs"

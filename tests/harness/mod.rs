@@ -217,6 +217,26 @@ impl Rig {
         self.server.url(&path, None)
     }
 
+    /// Waits until every selected byte of `t` is verified.
+    pub async fn finished(&self, t: &Torrent, timeout: Duration) {
+        wait_for(&format!("{} to finish", t.name), timeout, || {
+            let p = self.engine.progress(&t.info_hash).unwrap();
+            async move { p.finished.then_some(()) }
+        })
+        .await
+    }
+
+    /// Where the torrent's selected file is written.
+    pub fn file_of(&self, t: &Torrent) -> PathBuf {
+        let dir = self
+            .engine
+            .config
+            .download_dir
+            .clone()
+            .expect("a rig sets download_dir");
+        dir.join(&t.selected_file().path)
+    }
+
     pub fn stream_addr(&self) -> SocketAddr {
         self.server.local_addr()
     }

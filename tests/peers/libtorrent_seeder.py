@@ -51,6 +51,8 @@ def seed(torrent, path, listen_ip):
     deadline = time.time() + 30
     announced = not list(info.trackers())
     while not ses.listen_port():
+        if time.time() > deadline:
+            sys.exit("libtorrent never opened its listen port")
         time.sleep(0.05)
     while not announced:
         if time.time() > deadline:
