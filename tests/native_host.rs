@@ -418,6 +418,11 @@ async fn settings_set_saves_config_toml_unsets_with_null_and_names_a_bad_key() {
     assert_eq!(r["ok"], true, "{r}");
     let saved = magnetcast::Config::load(&paths).unwrap();
     assert_eq!(saved.seed_ratio, Some(1.5));
+    assert_eq!(
+        *service.engine.config(),
+        saved,
+        "the engine uses the new settings at once, the same as the file"
+    );
     assert_eq!(saved.default_device.as_deref(), Some("10.0.0.9:8009"));
     assert!(!saved.dht, "untouched keys keep their values");
 

@@ -20,7 +20,8 @@ pub struct Service {
     pub engine: Arc<TorrentEngine>,
     pub server: StreamServer,
     paths: Paths,
-    config: Mutex<Config>,
+    /// Serialises `settings_set`'s read-modify-write of config.toml.
+    settings: Mutex<()>,
     /// Device sessions by device name; the last one used answers commands that name none.
     casts: Mutex<HashMap<String, Arc<DeviceSession>>>,
     last_device: Mutex<Option<String>>,
@@ -29,7 +30,7 @@ pub struct Service {
 
 impl Service {
     pub async fn start(config: Config, paths: Paths) -> Result<Arc<Self>> {
-        let engine = TorrentEngine::new(config.clone(), &paths).await?;
+        let engine = TorrentEngine::new(config, &paths).await?;
         let server = StreamServer::start(engine.clone(), None).await?;
         let watching = Arc::new(crate::resume::Watching::default());
         tokio::spawn(crate::resume::remember(engine.clone(), watching.clone()));
@@ -37,7 +38,7 @@ impl Service {
             engine,
             server,
             paths,
-            config: Mutex::new(config),
+            settings: Mutex::default(),
             casts: Mutex::default(),
             last_device: Mutex::default(),
             watching,
@@ -222,7 +223,7 @@ impl Service {
                     json!({"devices": cast::with_configured(&self.config(), cast::discovery::discover(timeout).await?)}),
                 )
             }
-            Command::SettingsGet => Ok(serde_json::to_value(&*self.config.lock().unwrap())?),
+            Command::SettingsGet => Ok(serde_json::to_value(&*self.engine.config())?),
             Command::SettingsSet { settings } => self.set_settings(settings),
             Command::Interfaces => {
                 let mut by_name: std::collections::BTreeMap<String, Vec<String>> =
@@ -260,9 +261,9 @@ impl Service {
         })
     }
 
-    /// A copy: `settings_set` may change the config while a discovery is under way.
-    fn config(&self) -> Config {
-        self.config.lock().unwrap().clone()
+    /// The settings in force (a snapshot: `settings_set` may change them meanwhile).
+    fn config(&self) -> Arc<Config> {
+        self.engine.config()
     }
 
     async fn play(&self, t: &Torrent, device: Option<&str>) -> Result<Value> {
@@ -312,8 +313,8 @@ impl Service {
                 "settings must be an object of config.toml keys".into(),
             ));
         };
-        let mut config = self.config.lock().unwrap();
-        let mut merged = serde_json::to_value(&*config)?;
+        let _one_at_a_time = self.settings.lock().unwrap();
+        let mut merged = serde_json::to_value(&*self.config())?;
         for (k, v) in changes {
             merged[k] = v;
         }
@@ -328,15 +329,9 @@ impl Service {
             self.paths.config_file(),
             toml::to_string(&updated).map_err(|e| Error::BadRequest(e.to_string()))?,
         )?;
-        // Caps apply at once; the other engine options at the daemon's next start.
-        if (updated.download_limit, updated.upload_limit)
-            != (config.download_limit, config.upload_limit)
-        {
-            self.engine
-                .set_rate_limits(updated.download_limit, updated.upload_limit);
-        }
-        *config = updated;
-        Ok(serde_json::to_value(&*config)?)
+        let reply = serde_json::to_value(&updated)?;
+        self.engine.set_config(updated);
+        Ok(reply)
     }
 
     /// Stops every cast and the engine.

@@ -230,7 +230,7 @@ impl Rig {
     pub fn file_of(&self, t: &Torrent) -> PathBuf {
         let dir = self
             .engine
-            .config
+            .config()
             .download_dir
             .clone()
             .expect("a rig sets download_dir");

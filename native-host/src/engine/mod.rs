@@ -50,7 +50,10 @@ const EVENT_BUFFER: usize = 1024;
 
 pub struct TorrentEngine {
     pub session: Arc<Session>,
-    pub config: Arc<Config>,
+    /// The settings in force; `set_config` replaces them while running.
+    config: Mutex<Arc<Config>>,
+    /// Read once at start: librqbit binds its sockets to it when the session starts.
+    bound_interface: Option<String>,
     session_dir: std::path::PathBuf,
     download_dir: std::path::PathBuf,
     pub events: broadcast::Sender<TorrentEvent>,
@@ -250,7 +253,8 @@ impl TorrentEngine {
             download_dir,
             api: Api::new(session.clone(), None),
             session,
-            config: Arc::new(config),
+            bound_interface: config.bind_interface.clone(),
+            config: Mutex::new(Arc::new(config)),
             events,
             http: fetch::client(),
             torrents: Mutex::default(),
@@ -398,8 +402,8 @@ impl TorrentEngine {
     /// The limits in force for `t`: its own, else the config's.
     pub fn seed_limits(&self, t: &Torrent) -> seeding::SeedLimits {
         t.limits.lock().unwrap().unwrap_or(seeding::SeedLimits {
-            ratio: self.config.seed_ratio,
-            time_secs: self.config.seed_time_secs,
+            ratio: self.config().seed_ratio,
+            time_secs: self.config().seed_time_secs,
         })
     }
 
@@ -464,11 +468,28 @@ impl TorrentEngine {
             .and_then(|s| s.finished_reason)
     }
 
-    /// Caps all torrents' download and upload (bytes per second, `None`: no cap), at once.
-    pub fn set_rate_limits(&self, download: Option<u64>, upload: Option<u64>) {
-        info!(?download, ?upload, "rate limits");
-        self.session.ratelimits.set_download_bps(rate(download));
-        self.session.ratelimits.set_upload_bps(rate(upload));
+    /// The settings in force.
+    pub fn config(&self) -> Arc<Config> {
+        self.config.lock().unwrap().clone()
+    }
+
+    /// Puts new settings in force at once: seeding limits, the queue, rate caps, the stream host,
+    /// devices, timeouts. What librqbit reads only when its session starts (listener, DHT, UPnP,
+    /// trackers, `bind_interface`, the download folder) takes effect at the next start.
+    pub fn set_config(&self, config: Config) {
+        let mut current = self.config.lock().unwrap();
+        if (config.download_limit, config.upload_limit)
+            != (current.download_limit, current.upload_limit)
+        {
+            info!(download = ?config.download_limit, upload = ?config.upload_limit, "rate limits");
+            let limits = &self.session.ratelimits;
+            limits.set_download_bps(rate(config.download_limit));
+            limits.set_upload_bps(rate(config.upload_limit));
+        }
+        *current = Arc::new(config);
+        drop(current);
+        // A new queue limit or seeding limit is looked at now, not at the next tick.
+        self.wake();
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<TorrentEvent> {
@@ -660,7 +681,7 @@ impl TorrentEngine {
         magnet: &MagnetLink,
         peers: &[SocketAddr],
     ) -> Result<librqbit::ListOnlyResponse> {
-        let secs = self.config.metadata_timeout_secs;
+        let secs = self.config().metadata_timeout_secs;
         let add = self.session.add_torrent(
             AddTorrent::Url(magnet.to_librqbit().into()),
             Some(AddTorrentOptions {

@@ -17,7 +17,7 @@ const TICK: Duration = Duration::from_secs(1);
 pub(super) async fn supervise(engine: Weak<TorrentEngine>, cancel: CancellationToken) {
     loop {
         let Some(e) = engine.upgrade() else { return };
-        if let Some(name) = e.config.bind_interface.clone() {
+        if let Some(name) = e.bound_interface.clone() {
             e.watch_link(&name).await;
         }
         e.watch_space().await;
@@ -35,7 +35,8 @@ pub(super) async fn supervise(engine: Weak<TorrentEngine>, cancel: CancellationT
 impl TorrentEngine {
     /// Starts the queued torrents that may download now and queues the ones beyond `max_active`.
     pub(crate) async fn schedule(&self) {
-        if self.config.max_active.is_none_or(|m| m == 0) && !self.any_queued() {
+        let max_active = self.config().max_active;
+        if max_active.is_none_or(|m| m == 0) && !self.any_queued() {
             return;
         }
         let _one_at_a_time = self.scheduling.lock().await;
@@ -47,12 +48,10 @@ impl TorrentEngine {
             .into_iter()
             .filter(|t| self.wants_download(t))
             .collect();
-        let admitted: HashSet<_> = queue::admitted(
-            candidates.iter().map(candidate).collect(),
-            self.config.max_active,
-        )
-        .into_iter()
-        .collect();
+        let admitted: HashSet<_> =
+            queue::admitted(candidates.iter().map(candidate).collect(), max_active)
+                .into_iter()
+                .collect();
         for t in candidates {
             let run = admitted.contains(&t.info_hash);
             if run != t.queued.load(Ordering::Relaxed) {
@@ -73,7 +72,7 @@ impl TorrentEngine {
 
     /// True when a new torrent has to wait for a slot.
     pub(crate) fn queue_full(&self) -> bool {
-        let Some(max) = self.config.max_active.filter(|m| *m > 0) else {
+        let Some(max) = self.config().max_active.filter(|m| *m > 0) else {
             return false;
         };
         let active = self

@@ -68,7 +68,10 @@ impl StreamServer {
     /// Binds the listener (`0.0.0.0:<stream_port>` unless `bind` says otherwise).
     pub async fn start(engine: Arc<TorrentEngine>, bind: Option<SocketAddr>) -> Result<Self> {
         let bind = bind.unwrap_or_else(|| {
-            SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), engine.config.stream_port)
+            SocketAddr::new(
+                IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                engine.config().stream_port,
+            )
         });
         let listener = tokio::net::TcpListener::bind(bind)
             .await
@@ -134,7 +137,7 @@ impl StreamServer {
 
     /// The full URL for `path` as a device at `target` would reach it.
     pub fn url(&self, path: &str, target: Option<IpAddr>) -> String {
-        let host = advertised_host(self.registry.engine.config.stream_host.as_deref(), target);
+        let host = advertised_host(self.registry.engine.config().stream_host.as_deref(), target);
         let addr = match host.parse::<IpAddr>() {
             Ok(ip) => SocketAddr::new(ip, self.local_addr.port()).to_string(),
             Err(_) => format!("{host}:{}", self.local_addr.port()),
