@@ -20,9 +20,14 @@ pub struct Candidate {
     pub order: u64,
 }
 
+/// The number of download slots `max_active` gives: unset or 0 is no limit.
+pub fn slots(max_active: Option<usize>) -> Option<usize> {
+    max_active.filter(|m| *m > 0)
+}
+
 /// Which candidates may download now; every other candidate waits.
 pub fn admitted(mut candidates: Vec<Candidate>, max_active: Option<usize>) -> Vec<InfoHash> {
-    let Some(max) = max_active.filter(|m| *m > 0) else {
+    let Some(max) = slots(max_active) else {
         return candidates.into_iter().map(|c| c.info_hash).collect();
     };
     candidates.sort_by_key(|c| (!c.streaming, c.order));

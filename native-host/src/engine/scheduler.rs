@@ -1,5 +1,6 @@
-//! Applies the download queue and watches the bound interface: one supervisor task per engine,
-//! woken by adds, removals and new streams, and once a second in any case.
+//! One supervisor task per engine, woken by adds, removals, new streams and setting changes, and
+//! once a second in any case: it runs the watches that hold torrents (the bound interface,
+//! `link.rs`; disk space, `space.rs`) and applies the download queue (`queue.rs`).
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
@@ -36,7 +37,7 @@ impl TorrentEngine {
     /// Starts the queued torrents that may download now and queues the ones beyond `max_active`.
     pub(crate) async fn schedule(&self) {
         let max_active = self.config().max_active;
-        if max_active.is_none_or(|m| m == 0) && !self.any_queued() {
+        if queue::slots(max_active).is_none() && !self.any_queued() {
             return;
         }
         let _one_at_a_time = self.scheduling.lock().await;
@@ -72,7 +73,7 @@ impl TorrentEngine {
 
     /// True when a new torrent has to wait for a slot.
     pub(crate) fn queue_full(&self) -> bool {
-        let Some(max) = self.config().max_active.filter(|m| *m > 0) else {
+        let Some(max) = queue::slots(self.config().max_active) else {
             return false;
         };
         let active = self
