@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { FakeNotifications, ScriptedPort, flush } from './helpers/fakes.mjs';
 import { described } from './helpers/fixtures.mjs';
 import { protocolValidators } from './helpers/schema.mjs';
-import { ADD_TIMEOUT_MS, createCaster } from '../src/background/cast-link.js';
+import { createCaster } from '../src/background/cast-link.js';
 import { chooseDevice } from '../src/background/devices.js';
 import { Notifier } from '../src/background/notify.js';
 import { StateStore } from '../src/background/store.js';
@@ -62,7 +62,8 @@ describe('castLink', () => {
     assert.equal(result.torrent, described.torrent);
     const add = sentAdd(s.port);
     assert.deepEqual(add.body, { cmd: 'add', source: MAGNET, device: 'Living Room TV' });
-    assert.equal(add.options.timeoutMs, ADD_TIMEOUT_MS);
+    // add waits for the magnet's metadata, then the device: far longer than the usual 15 s.
+    assert.equal(add.timeoutMs, 150_000);
     assert.equal(s.port.requests.filter((r) => r.body.cmd === 'devices').length, 0, 'no discovery when a device is chosen');
     assert.equal(s.store.snapshot().torrents[0].name, 'Film');
     assert.deepEqual(s.store.snapshot().pending, []);
@@ -100,6 +101,7 @@ describe('castLink', () => {
     const s = setup();
     await s.caster.castLink(MAGNET);
     assert.deepEqual(s.port.requests.map((r) => r.body), [{ cmd: 'settings_get' }, { cmd: 'devices', timeout_secs: 3 }, sentAdd(s.port).body]);
+    assert.equal(s.port.requests[1].timeoutMs, 13_000, 'discovery time + 10 s');
     assert.equal(sentAdd(s.port).body.device, 'Living Room TV');
     assert.deepEqual(s.store.snapshot().devices, [TV]);
   });

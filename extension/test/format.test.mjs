@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { bufferedSeconds, formatBytes, formatDuration, formatPercent, formatSpeed, formatTime } from '../src/lib/format.js';
+import { bufferInfo, bufferedSeconds, formatBytes, formatDuration, formatPercent, formatSpeed, formatTime } from '../src/lib/format.js';
 
 describe('format', () => {
   it('bytes in binary units with three significant digits', () => {
@@ -49,5 +49,14 @@ describe('format', () => {
     assert.equal(bufferedSeconds(-5, 1000, 600), 0);
     assert.equal(bufferedSeconds(50, 0, 600), null);
     assert.equal(bufferedSeconds(50, 1000, null), null);
+  });
+
+  it('buffer info from progress and the cast duration', () => {
+    const progress = { downloaded: 100, total: 1000, buffered_ahead: 50 };
+    assert.deepEqual(bufferInfo(progress, 600), { complete: false, bytes: 50, seconds: 30 });
+    assert.deepEqual(bufferInfo(progress, undefined), { complete: false, bytes: 50, seconds: null });
+    assert.equal(bufferInfo({ ...progress, downloaded: 1000 }, 600).complete, true);
+    assert.equal(bufferInfo({ downloaded: 0, total: 0, buffered_ahead: 0 }).complete, false, 'no size yet is not complete');
+    assert.equal(bufferInfo(null, 600), null);
   });
 });

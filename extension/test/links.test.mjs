@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { MAX_MAGNET_LENGTH, isMagnet, isTorrentUrl, linkKind, linkLabel } from '../src/lib/links.js';
+import { MAX_MAGNET_LENGTH, fileNameOf, isMagnet, isTorrentUrl, linkKind, linkLabel } from '../src/lib/links.js';
 
 describe('links', () => {
   it('accepts magnet URIs only with a query', () => {
@@ -36,6 +36,17 @@ describe('links', () => {
     assert.equal(linkLabel('magnet:?xt=urn:btih:c9e15763f722f23e98a29decdfae341b98d53056&dn=Big+Buck+Bunny'), 'Big Buck Bunny');
     assert.equal(linkLabel('magnet:?xt=urn:btih:c9e15763f722f23e98a29decdfae341b98d53056'), 'torrent c9e15763f722…');
     assert.equal(linkLabel('https://a.example/dl/My%20Film.torrent?x=1'), 'My Film.torrent');
+    assert.equal(linkLabel('https://a.example/'), 'https://a.example/');
+  });
+
+  it('take the file name from a URL: decoded, without query or fragment', () => {
+    assert.equal(fileNameOf('http://192.168.1.10:41231/s/9f2c4e/film.mp4'), 'film.mp4');
+    assert.equal(fileNameOf('https://t.example/private/My%20Film%20%E2%80%94%20Cut.torrent?passkey=s3cret&x=/y.torrent#top'), 'My Film — Cut.torrent');
+    assert.equal(fileNameOf('https://t.example/a+b%2Bc.torrent'), 'a+b+c.torrent');
+    assert.equal(fileNameOf('https://t.example/100%.torrent'), '100%.torrent', 'broken escapes stay as they are');
+    assert.equal(fileNameOf('https://t.example/dir/'), null);
+    assert.equal(fileNameOf('not a url'), null);
+    assert.equal(fileNameOf(null), null);
   });
 });
 

@@ -8,6 +8,8 @@ import { renderIcon } from '../build/icons.mjs';
 import { CHROME_ID, FIREFOX_ID, excludedFor, manifestFor } from '../build/manifest.mjs';
 
 const KEY = readFileSync(new URL('../manifest-key.txt', import.meta.url), 'utf8').trim();
+/** Where `magnetcast install` lists the extension ids its host manifests allow. */
+const INSTALL_RS = readFileSync(new URL('../../native-host/src/install.rs', import.meta.url), 'utf8');
 const chrome = manifestFor('chrome', { version: '1.2.3', chromeKey: KEY });
 const firefox = manifestFor('firefox', { version: '1.2.3', chromeKey: KEY });
 
@@ -23,7 +25,7 @@ describe('manifests', () => {
     assert.deepEqual(chrome.background, { service_worker: 'background/main.js', type: 'module' });
     assert.equal(chrome.key, KEY);
     assert.equal(chromeIdFromKey(chrome.key), CHROME_ID);
-    assert.equal(CHROME_ID, 'phdoiealkcpenjnalbnfnaihbekbpehd');
+    assert.match(INSTALL_RS, new RegExp(`CHROME_EXTENSION_IDS: &\\[&str\\] = &\\[[^\\]]*"${CHROME_ID}"`), 'magnetcast install allows the Chrome id');
     assert.equal(chrome.protocol_handlers, undefined);
     assert.equal(chrome.browser_specific_settings, undefined);
     assert.deepEqual(excludedFor('chrome'), ['handler.html', 'handler/']);
@@ -32,7 +34,7 @@ describe('manifests', () => {
   it('Firefox: background scripts, the add-on id and a magnet protocol handler', () => {
     assert.deepEqual(firefox.background, { scripts: ['background/main.js'], type: 'module' });
     assert.equal(firefox.browser_specific_settings.gecko.id, FIREFOX_ID);
-    assert.equal(FIREFOX_ID, 'magnetcast@magnetcast.org');
+    assert.match(INSTALL_RS, new RegExp(`FIREFOX_ADDON_ID: &str = "${FIREFOX_ID.replaceAll('.', '\\.')}";`), 'magnetcast install allows the Firefox id');
     assert.equal(firefox.key, undefined);
     assert.deepEqual(firefox.protocol_handlers, [{ protocol: 'magnet', name: 'magnetcast', uriTemplate: '/handler.html?uri=%s' }]);
   });

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import { FakeRuntime, FakeTimers, flush } from './helpers/fakes.mjs';
 import { protocolValidators } from './helpers/schema.mjs';
-import { NativePort, classifyHostError } from '../src/background/native-port.js';
+import { NativePort, classifyHostError, timeoutFor } from '../src/background/native-port.js';
 import { DaemonError, commands } from '../src/lib/protocol.js';
 
 const v = protocolValidators();
@@ -128,6 +128,37 @@ describe('NativePort', () => {
     assert.match(error.message, /status: no answer from magnetcast in 2 s/);
     s.runtime.port.reply(sent.id, {});
     await flush();
+  });
+
+  it('gives each command its own timeout unless the caller sets one', async () => {
+    assert.equal(timeoutFor(commands.add({ source: 'magnet:?xt=urn:btih:abc' })), 150_000);
+    assert.equal(timeoutFor(commands.play({ torrent: 'abc' })), 45_000);
+    assert.equal(timeoutFor(commands.devices()), 13_000);
+    assert.equal(timeoutFor(commands.devices({ timeoutSecs: 5 })), 15_000);
+    assert.equal(timeoutFor(commands.list()), 15_000);
+    assert.equal(timeoutFor({ cmd: 'constructor' }), 15_000);
+
+    const s = setup();
+    await connect(s);
+    let addError = null;
+    const add = s.port.request(commands.add({ source: 'magnet:?xt=urn:btih:abc' })).catch((e) => (addError = e));
+    const list = s.port.request(commands.list()).catch((e) => e);
+    await s.timers.advance(15_000);
+    assert.match((await list).message, /list: no answer from magnetcast in 15 s/);
+    await s.timers.advance(135_000 - 1);
+    assert.equal(addError, null, 'add is still waiting');
+    await s.timers.advance(1);
+    assert.match((await add).message, /add: no answer from magnetcast in 150 s/);
+  });
+
+  it('refuses a command the daemon does not know, connected or not', async () => {
+    const s = setup();
+    await assert.rejects(s.port.request({ cmd: 'shutdown' }), (e) => e instanceof TypeError && e.message === 'unknown command shutdown');
+    await assert.rejects(s.port.request(null), /unknown command undefined/);
+    await assert.rejects(s.port.request(commands.list()), (e) => e.code === 'not_connected');
+    await connect(s);
+    await assert.rejects(s.port.request({ cmd: 'constructor' }), /unknown command constructor/);
+    assert.deepEqual(s.runtime.port.sent.map((m) => m.cmd), ['status']);
   });
 
   it('fails pending requests when the host goes away, then reconnects quickly', async () => {

@@ -44,10 +44,26 @@ describe('Notifier', () => {
     ]);
   });
 
-  it('survives a notifications API that throws', async () => {
-    const n = new Notifier({ notifications: { create: () => { throw new Error('denied'); } }, iconUrl: 'i' });
-    n.error('x');
-    await flush();
+  it('survives a notifications API that throws or rejects', async () => {
+    const unhandled = [];
+    const onUnhandled = (reason) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let attempts = 0;
+      const throwing = { create: () => { attempts++; throw new Error('denied'); } };
+      const rejecting = { create: async () => { attempts++; throw new Error('denied'); } };
+      for (const notifications of [throwing, rejecting]) {
+        const n = new Notifier({ notifications, iconUrl: 'i' });
+        assert.doesNotThrow(() => n.error('x'));
+        assert.doesNotThrow(() => n.onEvent(events.completed, names));
+      }
+      await flush();
+      await flush();
+      assert.equal(attempts, 4, 'every notification was tried');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    assert.deepEqual(unhandled, []);
   });
 });
 

@@ -25,6 +25,9 @@ const CONFIG = {
   bind_interface: null,
   seed_ratio: 2,
   seed_time_secs: 5400,
+  max_active: null,
+  download_limit: 400000,
+  upload_limit: null,
 };
 
 describe('options form', () => {
@@ -36,7 +39,7 @@ describe('options form', () => {
       bind_interface: '',
       default_device: 'Living Room TV',
       stream_host: '',
-      download_limit_kbs: '',
+      download_limit_kbs: '400',
       upload_limit_kbs: '',
     });
     assert.equal(settingsToForm({ seed_time_secs: 100 }).seed_time_minutes, '1.67');
@@ -70,18 +73,21 @@ describe('options form', () => {
     assert.equal(settings.seed_ratio, undefined);
     assert.ok(!('seed_ratio' in changedSettings(settings, CONFIG)));
   });
-});
 
-it('bandwidth caps show in kB/s and travel in bytes per second; 0 or empty lifts them', () => {
-  assert.equal(settingsToForm({ download_limit: 400000 }).download_limit_kbs, '400');
-  assert.equal(settingsToForm({}).upload_limit_kbs, '');
-  const { settings, errors } = formToSettings({ download_limit_kbs: '1.5', upload_limit_kbs: '0' });
-  assert.deepEqual(errors, {});
-  assert.equal(settings.download_limit, 1500);
-  assert.equal(settings.upload_limit, null);
-  const bad = formToSettings({ download_limit_kbs: 'fast' });
-  assert.match(bad.errors.download_limit_kbs, /kB\/s/);
-  assert.equal(bad.settings.download_limit, undefined);
-  const changes = changedSettings({ download_limit: 1500, upload_limit: null }, { download_limit: null, upload_limit: null });
-  assert.deepEqual(changes, { download_limit: 1500 });
+  it('bandwidth caps show in kB/s and travel in bytes per second; 0 or empty lifts them', () => {
+    assert.equal(settingsToForm({ download_limit: 400000 }).download_limit_kbs, '400');
+    assert.equal(settingsToForm({}).upload_limit_kbs, '');
+    const { settings, errors } = formToSettings({ download_limit_kbs: '1.5', upload_limit_kbs: '0' });
+    assert.deepEqual(errors, {});
+    assert.equal(settings.download_limit, 1500);
+    assert.equal(settings.upload_limit, null);
+    const bad = formToSettings({ download_limit_kbs: 'fast' });
+    assert.match(bad.errors.download_limit_kbs, /kB\/s/);
+    assert.equal(bad.settings.download_limit, undefined);
+    const changes = changedSettings({ download_limit: 1500, upload_limit: null }, { download_limit: null, upload_limit: null });
+    assert.deepEqual(changes, { download_limit: 1500 });
+    const lifted = changedSettings(formToSettings({ ...settingsToForm(CONFIG), download_limit_kbs: '' }).settings, CONFIG);
+    assert.deepEqual(lifted, { download_limit: null });
+    assert.ok(v.request(request(1, commands.settingsSet(lifted))), v.errors(v.request));
+  });
 });

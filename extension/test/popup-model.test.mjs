@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import { HASH, bare, described, events } from './helpers/fixtures.mjs';
 import { StateStore } from '../src/background/store.js';
-import { activeCast, appState, connectionModel, currentPosition, deviceOptions, isDeviceAddress, playerModel, torrentModel } from '../src/popup/model.js';
+import { activeCast, announcement, appState, connectionModel, connectionText, currentPosition, deviceOptions, isDeviceAddress, pageStatus, playerModel, torrentModel } from '../src/popup/model.js';
 
 function store(hostState = 'connected') {
   const s = new StateStore({ now: () => 10_000 });
@@ -36,6 +36,28 @@ describe('popup states', () => {
     const lost = connectionModel({ state: 'disconnected', message: 'Native host has exited.' });
     assert.equal(lost.showInstall, false);
     assert.equal(lost.detail, 'Native host has exited.');
+    assert.equal(lost.title, 'Lost the connection to magnetcast');
+    assert.equal(connectionModel({ state: 'forbidden' }).title, 'magnetcast does not know this extension yet');
+    assert.equal(connectionModel({ state: 'not_installed', trying: true }).retryInfo, 'Trying to reach magnetcast…');
+    assert.equal(connectionModel({ state: 'disconnected' }).retryInfo, '');
+  });
+
+  it('one set of words for each connection state, in the popup and on the options page', () => {
+    const labels = ['connecting', 'connected', 'not_installed', 'forbidden', 'disconnected', 'something_new'].map((state) => connectionText({ state }).label);
+    assert.deepEqual(labels, ['Connecting…', 'Connected', 'Not installed', 'Not installed', 'Not connected', 'Connecting…']);
+    assert.equal(announcement(store('not_installed').snapshot(), null), 'magnetcast is not installed');
+    assert.equal(announcement(store('forbidden').snapshot(), null), 'magnetcast is not installed');
+    assert.equal(announcement(store('disconnected').snapshot(), null), 'Not connected to magnetcast');
+    assert.equal(announcement(store('connecting').snapshot(), null), 'Connecting to magnetcast');
+    const s = store();
+    assert.equal(announcement(s.snapshot(), null), 'Connected. Nothing is casting.');
+    s.addPending('Film', 'magnet');
+    assert.equal(announcement(s.snapshot(), null), 'Connected');
+    assert.equal(announcement(s.snapshot(), { stateLabel: 'Paused', device: 'TV' }), 'Paused on TV');
+    assert.deepEqual(pageStatus({ state: 'connecting' }), { text: 'Connecting to magnetcast…', kind: '' });
+    assert.deepEqual(pageStatus({ state: 'not_installed', message: 'x' }), { text: 'magnetcast is not installed: run `magnetcast install`, then reopen this page.', kind: 'error' });
+    assert.deepEqual(pageStatus({ state: 'disconnected', message: 'magnetcast did not answer' }), { text: 'Not connected to magnetcast: magnetcast did not answer.', kind: 'error' });
+    assert.deepEqual(pageStatus({ state: 'forbidden', message: null }), { text: 'Not connected to magnetcast.', kind: 'error' });
   });
 });
 

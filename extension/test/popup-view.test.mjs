@@ -16,7 +16,8 @@ import { request } from '../src/lib/protocol.js';
 const HTML = readFileSync(new URL('../src/popup.html', import.meta.url), 'utf8');
 const v = protocolValidators();
 
-function popup({ now = 10_000 } = {}) {
+/** `now` is the clock the view reads (a function, so a test can move it). */
+function popup({ now = () => 10_000 } = {}) {
   const dom = new JSDOM(HTML, { url: 'chrome-extension://phdoiealkcpenjnalbnfnaihbekbpehd/popup.html' });
   const calls = [];
   const copied = [];
@@ -28,7 +29,7 @@ function popup({ now = 10_000 } = {}) {
       return null;
     },
     copy: async (text) => copied.push(text),
-    now: () => now,
+    now,
   });
   const doc = dom.window.document;
   const visible = (id) => {
@@ -55,6 +56,8 @@ describe('popup view', () => {
     assert.match(p.$('connection-detail').textContent, /Specified native messaging host not found/);
     assert.equal(p.$('retry-info').textContent, 'Trying again by itself in 3 s.');
     assert.equal(p.$('status').textContent, 'magnetcast is not installed');
+    assert.equal(p.$('host-status').textContent, 'Not installed');
+    assert.equal(p.$('host-status').dataset.host, 'not-installed');
     p.$('copy-command').click();
     p.$('retry').click();
     await flush();
@@ -75,6 +78,7 @@ describe('popup view', () => {
     assert.ok(!p.visible('connection'));
     assert.deepEqual(p.calls.filter((c) => c[0] === 'discoverDevices').length, 1);
     assert.equal(p.$('status').textContent, 'Connected. Nothing is casting.');
+    assert.equal(p.$('host-status').textContent, 'Connected');
   });
 
   it('lists torrents with their progress and updates rows in place', () => {
@@ -156,20 +160,22 @@ describe('popup view', () => {
 
   it('does not move a slider the user is dragging', () => {
     let now = 10_000;
-    const dom = popup();
-    const p = { ...dom };
+    const p = popup({ now: () => now });
     const s = store();
     s.applyEvent(events.cast());
-    const view = createPopup(p.doc, { call: async () => null, now: () => now });
-    view.render(s.snapshot());
-    p.$('volume').value = '20';
-    p.$('volume').dispatchEvent(new dom.dom.window.Event('input'));
-    assert.equal(p.$('volume-value').textContent, '20%');
-    view.render(s.snapshot());
-    assert.equal(p.$('volume').value, '20');
-    now += 5000;
-    view.render(s.snapshot());
+    p.view.render(s.snapshot());
     assert.equal(p.$('volume').value, '50');
+    p.$('volume').value = '20';
+    p.$('volume').dispatchEvent(new p.dom.window.Event('input'));
+    assert.equal(p.$('volume-value').textContent, '20%');
+    now += 1000;
+    p.view.render(s.snapshot());
+    assert.equal(p.$('volume').value, '20');
+    assert.equal(p.$('volume-value').textContent, '20%');
+    now += 5000;
+    p.view.render(s.snapshot());
+    assert.equal(p.$('volume').value, '50');
+    assert.equal(p.$('volume-value').textContent, '50%');
   });
 
   it('shows the daemon\'s error and lets it be dismissed', async () => {

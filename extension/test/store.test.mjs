@@ -84,6 +84,19 @@ describe('StateStore', () => {
     assert.deepEqual(s.casts.map((c) => c.device), ['Living Room TV']);
   });
 
+  it('names a torrent by id, null while unknown', () => {
+    const store = new StateStore();
+    store.applyEvent(events.added);
+    assert.equal(store.nameOf(HASH), null);
+    store.applyEvent(events.metadata);
+    assert.equal(store.nameOf(HASH), 'Film');
+    assert.equal(store.nameOf(HASH2), null);
+  });
+
+  it('starts from the native port\'s initial status', () => {
+    assert.deepEqual(new StateStore().snapshot().host, { state: 'connecting', message: null, attempts: 0, retryAt: null, trying: true });
+  });
+
   it('a list reply fills names, files and stream paths', () => {
     const store = new StateStore();
     store.applyStatus({ torrents: [bare(events.progress())], casts: [] });

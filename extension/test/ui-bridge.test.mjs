@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { FakeEvent, ScriptedPort, flush } from './helpers/fakes.mjs';
+import { FakeEvent, FakeNotifications, ScriptedPort, flush } from './helpers/fakes.mjs';
 import { bare, events } from './helpers/fixtures.mjs';
+import { createCaster } from '../src/background/cast-link.js';
+import { Notifier } from '../src/background/notify.js';
 import { StateStore } from '../src/background/store.js';
 import { createUiMethods, serveUi } from '../src/background/ui-bridge.js';
 import { CAST_LINK, STORAGE_KEYS, UI_PORT } from '../src/lib/messages.js';
@@ -10,6 +12,7 @@ import { commands } from '../src/lib/protocol.js';
 
 const EXT = 'chrome-extension://phdoiealkcpenjnalbnfnaihbekbpehd/';
 
+/** The real caster over a scripted daemon; `casts` records every castLink call as [url, tab id]. */
 function setup(handlers = {}) {
   const store = new StateStore();
   const port = new ScriptedPort({
@@ -18,23 +21,21 @@ function setup(handlers = {}) {
     stop: () => ({ device: 'Living Room TV' }),
     play: (b) => ({ device: b.device, stream_url: 'http://h/s/t/f.mp4' }),
     devices: () => ({ devices: [{ name: 'Kitchen', model: null, id: null, addr: '10.0.0.2:8009', group: false }] }),
+    add: (b) => {
+      if (b.source.includes('bad')) throw new Error('invalid magnet link');
+      return { name: 'Film', cast: { device: 'TV' } };
+    },
     ...handlers,
   });
   const saved = {};
   const storage = { set: async (o) => Object.assign(saved, o) };
+  const notifier = new Notifier({ notifications: new FakeNotifications(), iconUrl: 'icon.png' });
+  const caster = createCaster({ port, store, notifier });
   const casts = [];
-  const caster = {
-    castLink: async (url, tab) => {
-      casts.push([url, tab?.id]);
-      if (url.includes('bad')) throw new Error('invalid magnet link');
-      return { name: 'Film', cast: { device: 'TV' } };
-    },
-    discover: async () => {
-      const r = await port.request(commands.devices({ timeoutSecs: 3 }));
-      store.setDevices(r.devices);
-      return r.devices;
-    },
-    pickDevice: async () => ({ device: store.chosenDevice ?? store.defaultDevice }),
+  const castLink = caster.castLink;
+  caster.castLink = (url, tab) => {
+    casts.push([url, tab?.id]);
+    return castLink(url, tab);
   };
   const reconnects = [];
   port.reconnectNow = () => reconnects.push(1);
@@ -60,10 +61,15 @@ describe('ui methods', () => {
     await s.methods.send(commands.add({ source: 'magnet:?xt=urn:btih:abc' }));
     await s.methods.send(commands.devices({ timeoutSecs: 5 }));
     await s.methods.send(commands.list());
-    assert.deepEqual(s.port.requests.map((r) => [r.body.cmd, r.options.timeoutMs]), [
+    s.store.setChosenDevice('TV');
+    await s.methods.playTorrent('abc');
+    await s.methods.discoverDevices();
+    assert.deepEqual(s.port.requests.map((r) => [r.body.cmd, r.timeoutMs]), [
       ['add', 150_000],
       ['devices', 15_000],
       ['list', 15_000],
+      ['play', 45_000],
+      ['devices', 13_000],
     ]);
   });
 
@@ -81,9 +87,10 @@ describe('ui methods', () => {
     s.store.setSettings({ default_device: 'Kitchen' });
     await s.methods.playTorrent('abc');
     assert.deepEqual(s.port.requests.at(-1).body, { cmd: 'play', torrent: 'abc', device: 'Kitchen' });
-    const none = setup();
+    const none = setup({ devices: () => ({ devices: [] }) });
     none.store.setSettings({});
     await assert.rejects(none.methods.playTorrent('abc'), /No Cast device found/);
+    assert.deepEqual(none.port.requests.map((r) => r.body.cmd), ['devices'], 'looked for a device first');
   });
 
   it('reconnect and dismiss', () => {
@@ -123,7 +130,8 @@ function fakeUiPort(sender, name = UI_PORT) {
 }
 
 describe('serveUi', () => {
-  it('pushes the state to extension pages and answers their calls', async () => {
+  it('pushes the state to extension pages, at most every 100 ms, and answers their calls', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
     const s = setup();
     const runtime = fakeRuntime();
     serveUi({ runtime, store: s.store, methods: s.methods });
@@ -138,10 +146,20 @@ describe('serveUi', () => {
     assert.deepEqual(results.map((r) => [r.id, r.ok]), [[1, true], [2, false]]);
     assert.equal(results[1].error.message, 'unknown command nope');
 
+    // settings_get changed the state too: both changes go out in one push, 100 ms after the first.
+    const states = () => page.posted.filter((m) => m.type === 'state');
     s.store.applyStatus({ torrents: [bare(events.progress())], casts: [] });
-    await new Promise((r) => setTimeout(r, 150));
-    assert.equal(page.posted.filter((m) => m.type === 'state').at(-1).state.torrents.length, 1);
+    t.mock.timers.tick(99);
+    assert.equal(states().length, 1);
+    t.mock.timers.tick(1);
+    assert.equal(states().length, 2);
+    assert.equal(states().at(-1).state.torrents.length, 1);
+    assert.equal(states().at(-1).state.defaultDevice, 'Kitchen');
     page.onDisconnect.fire();
+    s.store.clearError();
+    s.store.setError('after the page closed');
+    t.mock.timers.tick(1000);
+    assert.equal(states().length, 2, 'nothing is pushed to a closed page');
   });
 
   it('turns away content scripts and other extensions', () => {
@@ -157,7 +175,8 @@ describe('serveUi', () => {
     assert.equal(other.disconnected, true);
   });
 
-  it('casts links sent by the content script and answers with the outcome', async () => {
+  it('casts links sent by the content script and answers with the outcome', async (t) => {
+    const warn = t.mock.method(console, 'warn', () => {});
     const s = setup();
     const runtime = fakeRuntime();
     serveUi({ runtime, store: s.store, methods: s.methods });
@@ -170,5 +189,7 @@ describe('serveUi', () => {
     await flush();
     assert.deepEqual(s.casts, [['magnet:?xt=urn:btih:abc', 9], ['magnet:?bad', 9]]);
     assert.deepEqual(replies, [{ ok: true, name: 'Film', device: 'TV' }, { ok: false, error: 'invalid magnet link' }]);
+    assert.equal(s.store.snapshot().error.message, 'invalid magnet link');
+    assert.deepEqual(warn.mock.calls.map((c) => c.arguments), [['magnetcast: cast from tab 9 failed:', 'invalid magnet link']]);
   });
 });

@@ -48,16 +48,30 @@ describe('ui client', () => {
     client.close();
   });
 
-  it('fails calls in flight and reconnects when the background restarts', async () => {
+  it('fails calls in flight and reconnects 250 ms after the background restarts', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const runtime = fakeRuntime();
-    let drops = 0;
-    const client = connectBackground({ runtime, onDisconnect: () => drops++ });
+    const states = [];
+    const client = connectBackground({ runtime, onState: (s) => states.push(s) });
     const pending = client.call('state');
     runtime.ports[0].onDisconnect.fire();
     await assert.rejects(pending, /the extension restarted/);
-    assert.equal(drops, 1);
-    await new Promise((r) => setTimeout(r, 300));
+    t.mock.timers.tick(249);
+    assert.equal(runtime.ports.length, 1);
+    t.mock.timers.tick(1);
     assert.equal(runtime.ports.length, 2);
+    runtime.ports[1].onMessage.fire({ type: 'state', state: { host: { state: 'connected' } } });
+    assert.deepEqual(states, [{ host: { state: 'connected' } }], 'the new port delivers state');
     client.close();
+  });
+
+  it('does not reopen once closed', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const runtime = fakeRuntime();
+    const client = connectBackground({ runtime });
+    client.close();
+    runtime.ports[0].onDisconnect.fire();
+    t.mock.timers.tick(1000);
+    assert.equal(runtime.ports.length, 1);
   });
 });

@@ -2,7 +2,7 @@
 // just be starting the daemon), then slower, capped so a host installed while the browser runs is
 // found within half a minute without the user pressing Retry.
 
-export const BACKOFF_BASE_MS = 500;
+const BACKOFF_BASE_MS = 500;
 export const BACKOFF_CAP_MS = 30_000;
 
 /**

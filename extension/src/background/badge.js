@@ -1,7 +1,7 @@
 // The toolbar badge: how far the video has come and whether the TV has enough buffered, or a
 // red mark when something needs the user. Colours say buffer health; the tooltip says the rest.
 
-import { bufferedSeconds, formatBytes, formatDuration, formatPercent, formatSpeed } from '../lib/format.js';
+import { bufferInfo, formatBytes, formatDuration, formatPercent, formatSpeed } from '../lib/format.js';
 
 export const COLORS = Object.freeze({
   error: '#d93025',
@@ -11,9 +11,9 @@ export const COLORS = Object.freeze({
 });
 
 /** Enough ahead of the playhead that a short stall in the swarm does not reach the TV. */
-export const HEALTHY_SECONDS = 30;
+const HEALTHY_SECONDS = 30;
 /** When the duration is unknown: a few MiB is a few seconds even of high-bitrate video. */
-export const HEALTHY_BYTES = 16 * 1024 * 1024;
+const HEALTHY_BYTES = 16 * 1024 * 1024;
 
 const DONE_STATES = new Set(['seeding', 'finished']);
 
@@ -53,12 +53,11 @@ export function badgeFor(snapshot) {
     const what = p?.state === 'fetching_metadata' ? 'fetching metadata' : 'starting';
     return { text: '…', color: COLORS.idle, title: `magnetcast — ${name}: ${what}` };
   }
-  const complete = p.total > 0 && p.downloaded >= p.total;
-  const seconds = bufferedSeconds(p.buffered_ahead, p.total, cast?.duration);
-  const healthy = complete || (seconds !== null ? seconds >= HEALTHY_SECONDS : p.buffered_ahead >= HEALTHY_BYTES);
+  const { complete, bytes, seconds } = bufferInfo(p, cast?.duration);
+  const healthy = complete || (seconds !== null ? seconds >= HEALTHY_SECONDS : bytes >= HEALTHY_BYTES);
   const parts = [formatPercent(p.downloaded, p.total)];
   if (!complete) {
-    parts.push(`${formatBytes(p.buffered_ahead)}${seconds !== null ? ` (${formatDuration(seconds)})` : ''} buffered`);
+    parts.push(`${formatBytes(bytes)}${seconds !== null ? ` (${formatDuration(seconds)})` : ''} buffered`);
     parts.push(formatSpeed(p.down_bps));
   }
   return {

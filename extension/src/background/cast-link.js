@@ -1,18 +1,15 @@
 // From a link to a cast: check it, fetch a .torrent with the page's cookies, pick the device, and
 // send one `add` that casts right away. Every entry point (click, context menu, Firefox protocol
-// handler, the e2e test hook) goes through castLink().
+// handler, the e2e test hook) goes through castLink(). Its requests (`add` waits for a magnet's
+// metadata) take their timeouts from the native port's table by cmd (native-port.js).
 
 import { chooseDevice } from './devices.js';
 import { fetchTorrentFile, toBase64 } from './torrent-file.js';
 import { linkKind, linkLabel, magnetInfoHash } from '../lib/links.js';
 import { commands } from '../lib/protocol.js';
 
-/**
- * `add` waits for a magnet's metadata (the daemon's metadata_timeout_secs, 60 s by default) and
- * then for the device to answer, so it gets far longer than ordinary requests.
- */
-export const ADD_TIMEOUT_MS = 150_000;
-export const DISCOVERY_SECS = 3;
+/** How long a discovery listens for Cast devices. */
+const DISCOVERY_SECS = 3;
 
 /**
  * `ready` resolves once the saved device choice is loaded from storage: a click may wake the
@@ -22,9 +19,7 @@ export function createCaster({ port, store, notifier, fetchTorrent = fetchTorren
   async function discover() {
     store.setDiscovering(true);
     try {
-      const result = await port.request(commands.devices({ timeoutSecs: DISCOVERY_SECS }), {
-        timeoutMs: (DISCOVERY_SECS + 10) * 1000,
-      });
+      const result = await port.request(commands.devices({ timeoutSecs: DISCOVERY_SECS }));
       store.setDevices(result?.devices ?? []);
       return result?.devices ?? [];
     } finally {
@@ -65,9 +60,7 @@ export function createCaster({ port, store, notifier, fetchTorrent = fetchTorren
           ? { source: url.trim() }
           : { torrentBase64: toBase64(await fetchTorrent(url)) };
       const { device } = await pickDevice();
-      const result = await port.request(commands.add({ ...source, device: device ?? undefined }), {
-        timeoutMs: ADD_TIMEOUT_MS,
-      });
+      const result = await port.request(commands.add({ ...source, device: device ?? undefined }));
       store.applyDescribed(result);
       store.clearError();
       if (!device) {

@@ -5,7 +5,7 @@
 import { linkKind } from '../lib/links.js';
 
 export const MENU_ID = 'magnetcast-cast-link';
-export const MENU_TITLE = 'Cast torrent';
+const MENU_TITLE = 'Cast torrent';
 
 /** Chrome accepts `magnet:*` as a target pattern; Firefox rejects it (bug 1280370). */
 export const CHROME_TARGET_PATTERNS = Object.freeze(['magnet:*', '*://*/*.torrent', '*://*/*.torrent?*']);

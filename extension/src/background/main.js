@@ -35,7 +35,7 @@ store.subscribe((snapshot) => badge.show(snapshot));
 port.onEvent((message) => {
   store.applyEvent(message);
   notifier.onEvent(message, {
-    nameOf: (id) => store.snapshot().torrents.find((t) => t.id === id)?.name ?? null,
+    nameOf: (id) => store.nameOf(id),
     torrentForMedia: (url) => store.torrentForMedia(url),
   });
 });
@@ -66,7 +66,7 @@ async function refresh() {
 }
 
 registerContextMenu(ext.menus ?? ext.contextMenus, (url, tab) => {
-  caster.castLink(url, tab).catch(() => {
+  methods.castLink(url, tab).catch(() => {
     // Already in the state and shown as a notification.
   });
 });
@@ -75,11 +75,11 @@ serveUi({ runtime: ext.runtime, store, methods });
 
 globalThis.magnetcast = Object.freeze({
   /** castLink(url: string, tab?: {id?: number}) → Promise<add result>; same path as the menu. */
-  castLink: (url, tab) => caster.castLink(url, tab),
+  castLink: methods.castLink,
   /** The state the popup renders. */
-  state: () => store.snapshot(),
+  state: methods.state,
   /** The popup's Retry. */
-  reconnect: () => port.reconnectNow(),
+  reconnect: methods.reconnect,
 });
 
 port.start();

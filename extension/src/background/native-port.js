@@ -5,9 +5,32 @@
 import { backoffDelay } from './backoff.js';
 import { DaemonError, HOST_NAME, classify, commands, request } from '../lib/protocol.js';
 
-export const DEFAULT_TIMEOUT_MS = 15_000;
+/** Requests the daemon answers from what it has, or after a short action. */
+const DEFAULT_TIMEOUT_MS = 15_000;
 /** The first request may wait for the relay to start the daemon (engine, session restore). */
-export const PROBE_TIMEOUT_MS = 30_000;
+const PROBE_TIMEOUT_MS = 30_000;
+
+/**
+ * How long a command may go unanswered, by cmd; any other gets DEFAULT_TIMEOUT_MS. `add` waits for
+ * a magnet's metadata (the daemon's metadata_timeout_secs, 60 s by default) and then for the device
+ * to answer; `play` may run discovery (3 s) and connect to the device; `devices` listens for its
+ * `timeout_secs` (the daemon's default is 3 s).
+ */
+const TIMEOUTS_MS = Object.freeze({
+  __proto__: null,
+  add: 150_000,
+  play: 45_000,
+  devices: (body) => ((body.timeout_secs ?? 3) + 10) * 1000,
+});
+
+/** The timeout `request()` uses for a body when the caller gives none. */
+export function timeoutFor(requestBody) {
+  const timeout = TIMEOUTS_MS[requestBody?.cmd] ?? DEFAULT_TIMEOUT_MS;
+  return typeof timeout === 'function' ? timeout(requestBody) : timeout;
+}
+
+/** Where a new port starts: trying to connect, nothing known yet. The store starts from it too. */
+export const INITIAL_STATUS = Object.freeze({ state: 'connecting', message: null, attempts: 0, retryAt: null, trying: true });
 
 /**
  * Chrome: "Specified native messaging host not found." / "Access to the specified native messaging
@@ -35,7 +58,7 @@ export class NativePort {
   #statusListeners = new Set();
   #eventListeners = new Set();
   #relayErrorListeners = new Set();
-  #status = { state: 'connecting', message: null, attempts: 0, retryAt: null, trying: true };
+  #status = { ...INITIAL_STATUS };
 
   constructor({
     runtime,
@@ -53,10 +76,6 @@ export class NativePort {
 
   get status() {
     return { ...this.#status };
-  }
-
-  get connected() {
-    return this.#status.state === 'connected';
   }
 
   onStatus(listener) {
@@ -89,15 +108,16 @@ export class NativePort {
 
   /**
    * Sends a request body (see protocol.js `commands`) and resolves with the reply's `result`, or
-   * rejects with a DaemonError carrying the daemon's code and message.
+   * rejects with a DaemonError carrying the daemon's code and message. A cmd the daemon does not
+   * know is refused (TypeError `unknown command …`) before anything else, connected or not.
+   * Without `timeoutMs` the command's own timeout applies (timeoutFor).
    */
-  request(requestBody, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
-    if (!this.#port) {
-      return Promise.reject(new DaemonError('not_connected', this.#unavailableMessage()));
-    }
-    const id = this.#nextId++;
-    const message = request(id, requestBody);
+  request(requestBody, { timeoutMs = timeoutFor(requestBody) } = {}) {
     return new Promise((resolve, reject) => {
+      // Thrown here, these reject the returned promise.
+      const message = request(this.#nextId, requestBody);
+      if (!this.#port) throw new DaemonError('not_connected', this.#unavailableMessage());
+      const id = this.#nextId++;
       const timer = this.#timers.setTimeout(() => {
         this.#pending.delete(id);
         reject(new DaemonError('timeout', `${requestBody.cmd}: no answer from magnetcast in ${Math.round(timeoutMs / 1000)} s`));

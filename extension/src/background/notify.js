@@ -1,6 +1,8 @@
 // System notifications for the moments a person is not looking at the popup: the video is on the
 // TV, the download finished, or something failed (with the daemon's own words).
 
+import { fileNameOf } from '../lib/links.js';
+
 export class Notifier {
   #notifications;
   #iconUrl;
@@ -36,7 +38,7 @@ export class Notifier {
         const key = mediaKey(message);
         if (this.#announced.has(key)) return null;
         this.#announced.add(key);
-        const name = nameOf(torrentForMedia(message.media_url)) ?? fileName(message.media_url);
+        const name = nameOf(torrentForMedia(message.media_url)) ?? fileNameOf(message.media_url) ?? message.media_url;
         return { id: `playing:${key}`, title: `Playing on ${message.device}`, message: name };
       }
       case 'completed': {
@@ -79,13 +81,4 @@ export class Notifier {
 
 function mediaKey(cast) {
   return `${cast.device}|${cast.media_url}`;
-}
-
-function fileName(url) {
-  try {
-    const path = new URL(url).pathname;
-    return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
-  } catch {
-    return url;
-  }
 }

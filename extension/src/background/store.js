@@ -3,10 +3,12 @@
 // last error, and the device choice. It only applies facts; deciding what to do with them
 // (notifications, badge) belongs to the modules that subscribe to it.
 
+import { INITIAL_STATUS } from './native-port.js';
+
 export class StateStore {
   #now;
   #listeners = new Set();
-  #host = { state: 'connecting', message: null, attempts: 0, retryAt: null, trying: true };
+  #host = { ...INITIAL_STATUS };
   #torrents = new Map();
   #casts = new Map();
   #pending = new Map();
@@ -212,8 +214,9 @@ export class StateStore {
     return this.#defaultDevice;
   }
 
-  get devices() {
-    return this.#devices;
+  /** A torrent's name, or null while it is unknown (or the torrent is). */
+  nameOf(id) {
+    return this.#torrents.get(id)?.name ?? null;
   }
 
   /** Which torrent a cast is playing: its media URL has the torrent's stream path. */

@@ -3,7 +3,7 @@
 // request must carry the site's cookies (`credentials: "include"`, allowed by the host permission).
 
 import { formatBytes } from '../lib/format.js';
-import { isTorrentUrl } from '../lib/links.js';
+import { fileNameOf, isTorrentUrl } from '../lib/links.js';
 
 /**
  * The native host accepts frames of at most 16 MiB and the file travels base64-encoded (4/3 the
@@ -11,7 +11,7 @@ import { isTorrentUrl } from '../lib/links.js';
  * the message. Real .torrent files are far smaller; anything bigger is not one.
  */
 export const MAX_TORRENT_BYTES = 12_000_000;
-export const FETCH_TIMEOUT_MS = 30_000;
+const FETCH_TIMEOUT_MS = 30_000;
 
 export class TorrentFetchError extends Error {
   constructor(message) {
@@ -27,7 +27,7 @@ export function looksLikeBencode(bytes) {
 
 export async function fetchTorrentFile(url, { fetch = globalThis.fetch, maxBytes = MAX_TORRENT_BYTES, timeoutMs = FETCH_TIMEOUT_MS } = {}) {
   if (!isTorrentUrl(url)) throw new TorrentFetchError(`not a .torrent link: ${url}`);
-  const name = url.slice(url.lastIndexOf('/') + 1) || url;
+  const name = fileNameOf(url) ?? url;
   let response;
   try {
     response = await fetch(url, {

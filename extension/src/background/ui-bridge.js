@@ -1,34 +1,23 @@
 // Serves the extension's own pages (popup, options, protocol handler) and the content script:
 // state snapshots over a port, a small set of calls, and link casting by message. Pages get no raw
-// access to the native port; every daemon command is rebuilt and checked here.
+// access to the native port: they call the methods below, and the body `send` forwards goes through
+// NativePort.request, which frames only commands the daemon knows and applies each one's timeout.
 
-import { ADD_TIMEOUT_MS } from './cast-link.js';
 import { CAST_LINK, STORAGE_KEYS, UI_PORT } from '../lib/messages.js';
-import { COMMANDS, commands } from '../lib/protocol.js';
+import { commands } from '../lib/protocol.js';
 
 /** State is pushed at most this often; progress alone arrives at up to 4 Hz per torrent. */
 const PUSH_INTERVAL_MS = 100;
 
-function timeoutFor(body) {
-  switch (body.cmd) {
-    case 'add':
-      return ADD_TIMEOUT_MS;
-    case 'devices':
-      return ((body.timeout_secs ?? 3) + 10) * 1000;
-    case 'play':
-      // May run discovery (3 s) and connect to the device before answering.
-      return 45_000;
-    default:
-      return 15_000;
-  }
-}
-
 export function createUiMethods({ port, store, caster, storage }) {
   return {
-    /** A daemon command built by the page with protocol.js; only known commands pass. */
+    /**
+     * A daemon command built by the page with protocol.js (the native port refuses unknown ones),
+     * keeping the state in step with the results that change it. Adding and discovery have their
+     * own methods (castLink, discoverDevices).
+     */
     async send(requestBody) {
-      if (!requestBody || !COMMANDS.includes(requestBody.cmd)) throw new Error(`unknown command ${requestBody?.cmd}`);
-      const result = await port.request(requestBody, { timeoutMs: timeoutFor(requestBody) });
+      const result = await port.request(requestBody);
       switch (requestBody.cmd) {
         case 'settings_get':
         case 'settings_set':
@@ -38,11 +27,7 @@ export function createUiMethods({ port, store, caster, storage }) {
           if (result?.device) store.removeCast(result.device);
           break;
         case 'select_file':
-        case 'add':
           store.applyDescribed(result);
-          break;
-        case 'devices':
-          store.setDevices(result?.devices ?? []);
           break;
         default:
           break;
@@ -65,7 +50,7 @@ export function createUiMethods({ port, store, caster, storage }) {
     async playTorrent(torrent) {
       const { device } = await caster.pickDevice();
       if (!device) throw new Error('No Cast device found: enter its address in the popup');
-      return port.request(commands.play({ torrent, device }), { timeoutMs: 45_000 });
+      return port.request(commands.play({ torrent, device }));
     },
     castLink(url, tab) {
       return caster.castLink(url, tab);

@@ -59,3 +59,17 @@ export function bufferedSeconds(bufferedBytes, totalBytes, durationSeconds) {
   if (!(totalBytes > 0) || !(durationSeconds > 0) || !Number.isFinite(bufferedBytes)) return null;
   return (Math.max(0, bufferedBytes) / totalBytes) * durationSeconds;
 }
+
+/**
+ * What a torrent's progress says about its buffer: whether every byte is there (`complete`),
+ * how many bytes are downloaded ahead of the playhead (`bytes`), and how many seconds of playback
+ * that is (`seconds`, null without the cast's duration). Null without progress.
+ */
+export function bufferInfo(progress, castDuration) {
+  if (!progress) return null;
+  return {
+    complete: progress.total > 0 && progress.downloaded >= progress.total,
+    bytes: progress.buffered_ahead,
+    seconds: bufferedSeconds(progress.buffered_ahead, progress.total, castDuration),
+  };
+}

@@ -35,22 +35,36 @@ export function linkKind(url) {
   return null;
 }
 
+/**
+ * The file name a URL ends in: the last segment of its path, percent-decoded (left as it is when
+ * the escapes are broken), without the query or fragment (which may hold a passkey). Null when
+ * the URL does not parse or its path ends in `/`.
+ */
+export function fileNameOf(url) {
+  let path;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return null;
+  }
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  if (!name) return null;
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
+}
+
 /** A short label for a link while it is being added: the magnet's dn, or the file name. */
 export function linkLabel(url) {
-  try {
-    if (isMagnet(url)) {
-      const params = new URLSearchParams(url.trim().slice('magnet:?'.length));
-      const dn = params.get('dn');
-      if (dn) return dn;
-      const xt = params.get('xt') ?? '';
-      const hash = xt.split(':').pop();
-      return hash ? `torrent ${hash.slice(0, 12)}…` : 'magnet link';
-    }
-    const path = new URL(url).pathname;
-    return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)) || url;
-  } catch {
-    return String(url);
-  }
+  if (!isMagnet(url)) return fileNameOf(url) ?? String(url);
+  const params = new URLSearchParams(url.trim().slice('magnet:?'.length));
+  const dn = params.get('dn');
+  if (dn) return dn;
+  const xt = params.get('xt') ?? '';
+  const hash = xt.split(':').pop();
+  return hash ? `torrent ${hash.slice(0, 12)}…` : 'magnet link';
 }
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';

@@ -3,7 +3,7 @@
 // native port adds those. They refuse what the daemon would refuse (its Command enum denies unknown
 // fields), so a mistake shows up in the extension's tests rather than as a bad_request at run time.
 
-export const PROTOCOL_VERSION = 1;
+const PROTOCOL_VERSION = 1;
 export const HOST_NAME = 'org.magnetcast.host';
 
 /** Every cmd the daemon knows; the background forwards only these from its own pages. */

@@ -9,7 +9,7 @@ import { UI_PORT } from './messages.js';
  * resolves with the background's answer or rejects with its error message. The port is reopened
  * when the background goes away (an MV3 service worker can be stopped while the page is open).
  */
-export function connectBackground({ runtime = ext.runtime, onState = () => {}, onDisconnect = () => {} } = {}) {
+export function connectBackground({ runtime = ext.runtime, onState = () => {} } = {}) {
   let port = null;
   let nextId = 1;
   let closed = false;
@@ -33,7 +33,6 @@ export function connectBackground({ runtime = ext.runtime, onState = () => {}, o
       for (const entry of pending.values()) entry.reject(new Error('the extension restarted; try again'));
       pending.clear();
       port = null;
-      onDisconnect();
       if (!closed) setTimeout(() => !closed && !port && open(), 250);
     });
   }

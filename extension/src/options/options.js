@@ -6,25 +6,16 @@ import { ext } from '../lib/browser.js';
 import { STORAGE_KEYS } from '../lib/messages.js';
 import { commands } from '../lib/protocol.js';
 import { connectBackground } from '../lib/ui-client.js';
+import { pageStatus } from '../popup/model.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('settings-form');
-const FIELDS = {
-  download_dir: 'download-dir',
-  default_device: 'default-device',
-  seed_ratio: 'seed-ratio',
-  seed_time_minutes: 'seed-time',
-  bind_interface: 'bind-interface',
-  stream_host: 'stream-host',
-  download_limit_kbs: 'download-limit',
-  upload_limit_kbs: 'upload-limit',
-};
-const ERROR_IDS = {
-  seed_ratio: 'seed-ratio-error',
-  seed_time_minutes: 'seed-time-error',
-  download_limit_kbs: 'download-limit-error',
-  upload_limit_kbs: 'upload-limit-error',
-};
+/** The form's fields are named as settingsToForm names its values. */
+const FIELD_NAMES = Object.keys(settingsToForm());
+const field = (name) => form.elements[name];
+/** A field that can be wrong has a `<p id="<its id>-error">` for the message. */
+const errorBox = (name) => $(`${field(name).id}-error`);
+const CHECKED_FIELDS = FIELD_NAMES.filter((name) => errorBox(name));
 
 let original = null;
 let loadedFor = false;
@@ -38,7 +29,7 @@ function fill(settings) {
   original = settings;
   const values = settingsToForm(settings);
   ensureInterfaceOption(values.bind_interface);
-  for (const [name, id] of Object.entries(FIELDS)) $(id).value = values[name];
+  for (const name of FIELD_NAMES) field(name).value = values[name];
 }
 
 /** A configured interface that is not up right now must still show (and stay selected). */
@@ -65,8 +56,13 @@ function fillInterfaces(interfaces) {
   select.value = current;
 }
 
+/** State arrives up to 10 times a second; the list is rebuilt only when the devices change. */
 function fillDevices(devices) {
-  $('device-list').replaceChildren(
+  const list = $('device-list');
+  const signature = JSON.stringify(devices.map((d) => [d.name, d.model ?? null]));
+  if (list.dataset.signature === signature) return;
+  list.dataset.signature = signature;
+  list.replaceChildren(
     ...devices.map((d) => {
       const option = document.createElement('option');
       option.value = d.name;
@@ -88,13 +84,8 @@ const client = connectBackground({
     } else {
       loadedFor = false;
       $('daemon-fields').disabled = true;
-      const why =
-        state.host.state === 'not_installed'
-          ? 'magnetcast is not installed: run `magnetcast install`, then reopen this page.'
-          : state.host.state === 'connecting'
-            ? 'Connecting to magnetcast…'
-            : `Not connected to magnetcast${state.host.message ? `: ${state.host.message}` : ''}.`;
-      status('daemon-status', why, state.host.state === 'connecting' ? '' : 'error');
+      const { text, kind } = pageStatus(state.host);
+      status('daemon-status', text, kind);
     }
   },
 });
@@ -119,21 +110,21 @@ async function load() {
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
-  const values = Object.fromEntries(Object.entries(FIELDS).map(([name, id]) => [name, $(id).value]));
+  const values = Object.fromEntries(FIELD_NAMES.map((name) => [name, field(name).value]));
   const { settings, errors } = formToSettings(values);
   // A number field holding text reports an empty value; without this check it would read as
   // "no limit" and clear the setting.
-  for (const name of Object.keys(ERROR_IDS)) {
-    if ($(FIELDS[name]).validity.badInput) errors[name] = 'Enter a number, or leave it empty for no limit.';
+  for (const name of CHECKED_FIELDS) {
+    if (field(name).validity.badInput) errors[name] = 'Enter a number, or leave it empty for no limit.';
   }
-  for (const [name, id] of Object.entries(ERROR_IDS)) {
-    $(id).textContent = errors[name] ?? '';
-    $(FIELDS[name]).setAttribute('aria-invalid', String(Boolean(errors[name])));
+  for (const name of CHECKED_FIELDS) {
+    errorBox(name).textContent = errors[name] ?? '';
+    field(name).setAttribute('aria-invalid', String(Boolean(errors[name])));
   }
   const invalid = Object.keys(errors);
   if (invalid.length) {
     status('save-status', 'Fix the marked fields.', 'error');
-    $(FIELDS[invalid[0]]).focus();
+    field(invalid[0]).focus();
     return;
   }
   const changes = changedSettings(settings, original ?? {});

@@ -1,7 +1,8 @@
 // What the popup shows, derived from the background's state snapshot. Pure functions, so the
 // rules (which panel, which labels, what the play/pause button does) are tested without a DOM.
 
-import { bufferedSeconds, formatBytes, formatDuration, formatPercent, formatSpeed } from '../lib/format.js';
+import { bufferInfo, formatBytes, formatDuration, formatPercent, formatSpeed } from '../lib/format.js';
+import { fileNameOf } from '../lib/links.js';
 
 /** The popup's top-level state, also exposed as `#app[data-state]` for tests and CSS. */
 export function appState(state) {
@@ -18,38 +19,86 @@ export function appState(state) {
   }
 }
 
-export function connectionModel(host, now = Date.now()) {
-  const retryIn = host.retryAt ? Math.max(0, Math.ceil((host.retryAt - now) / 1000)) : null;
-  const base = {
-    retryLabel: host.trying ? 'Retrying…' : 'Retry',
-    retryDisabled: Boolean(host.trying),
-    retryInfo: host.trying ? 'Trying to reach magnetcast…' : retryIn !== null ? `Trying again by itself in ${retryIn} s.` : '',
-  };
-  if (host.state === 'not_installed') {
-    return {
-      ...base,
-      showInstall: true,
-      title: 'magnetcast is not installed',
-      message: 'This extension needs the magnetcast program on this computer. Install it, then register it with your browsers by running this in a terminal:',
-      detail: host.message ?? '',
-    };
-  }
-  if (host.state === 'forbidden') {
-    return {
-      ...base,
-      showInstall: true,
-      title: 'magnetcast does not know this extension yet',
-      message: 'magnetcast is installed but does not allow this extension. Run this in a terminal:',
-      detail: host.message ?? '',
-    };
-  }
-  return {
-    ...base,
-    showInstall: false,
+/**
+ * How each connection state (`host.state`) is put into words, for the popup and the options page:
+ * `label` in the popup's header, `announce` in its live region, `page` on the options page (null:
+ * "Not connected" with the browser's message), and for the states the connection panel shows, its
+ * `title`, `message` and whether it offers the install command.
+ */
+const CONNECTION_TEXT = Object.freeze({
+  __proto__: null,
+  connecting: {
+    label: 'Connecting…',
+    announce: 'Connecting to magnetcast',
+    page: 'Connecting to magnetcast…',
+  },
+  connected: {
+    label: 'Connected',
+    announce: 'Connected',
+    announceEmpty: 'Connected. Nothing is casting.',
+    page: null,
+  },
+  not_installed: {
+    label: 'Not installed',
+    announce: 'magnetcast is not installed',
+    page: 'magnetcast is not installed: run `magnetcast install`, then reopen this page.',
+    title: 'magnetcast is not installed',
+    message: 'This extension needs the magnetcast program on this computer. Install it, then register it with your browsers by running this in a terminal:',
+    showInstall: true,
+  },
+  forbidden: {
+    label: 'Not installed',
+    announce: 'magnetcast is not installed',
+    page: null,
+    title: 'magnetcast does not know this extension yet',
+    message: 'magnetcast is installed but does not allow this extension. Run this in a terminal:',
+    showInstall: true,
+  },
+  disconnected: {
+    label: 'Not connected',
+    announce: 'Not connected to magnetcast',
+    page: null,
     title: 'Lost the connection to magnetcast',
     message: 'The magnetcast helper stopped or could not start its background service.',
+    showInstall: false,
+  },
+});
+
+/** The words for a host status; an unknown state reads as connecting, as appState has it. */
+export function connectionText(host) {
+  return CONNECTION_TEXT[host?.state] ?? CONNECTION_TEXT.connecting;
+}
+
+/** The connection panel (host not installed, not allowed, or lost). */
+export function connectionModel(host, now = Date.now()) {
+  const retryIn = host.retryAt ? Math.max(0, Math.ceil((host.retryAt - now) / 1000)) : null;
+  const text = CONNECTION_TEXT[host.state]?.title ? CONNECTION_TEXT[host.state] : CONNECTION_TEXT.disconnected;
+  let retryInfo = '';
+  if (host.trying) retryInfo = 'Trying to reach magnetcast…';
+  else if (retryIn !== null) retryInfo = `Trying again by itself in ${retryIn} s.`;
+  return {
+    retryLabel: host.trying ? 'Retrying…' : 'Retry',
+    retryDisabled: Boolean(host.trying),
+    retryInfo,
+    showInstall: text.showInstall,
+    title: text.title,
+    message: text.message,
     detail: host.message ?? '',
   };
+}
+
+/** What the popup's live region says: the connection, or what plays where. */
+export function announcement(state, player) {
+  const text = connectionText(state.host);
+  if (state.host.state !== 'connected') return text.announce;
+  if (player) return `${player.stateLabel} on ${player.device}`;
+  return appState(state) === 'empty' ? text.announceEmpty : text.announce;
+}
+
+/** The options page's line about the daemon while it is not connected: `{text, kind}`. */
+export function pageStatus(host) {
+  const text = CONNECTION_TEXT[host.state]?.page ?? `Not connected to magnetcast${host.message ? `: ${host.message}` : ''}.`;
+  return { text, kind: host.state === 'connecting' ? '' : 'error' };
 }
 
 const PLAYER_LABELS = {
@@ -93,15 +142,6 @@ function playerStateLabel(cast) {
   if (!cast.player_state) return cast.app ? 'Starting…' : 'Connected';
   if (cast.player_state === 'IDLE') return IDLE_LABELS[cast.idle_reason] ?? 'Idle';
   return PLAYER_LABELS[cast.player_state] ?? cast.player_state;
-}
-
-function fileNameOf(url) {
-  try {
-    const path = new URL(url).pathname;
-    return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
-  } catch {
-    return null;
-  }
 }
 
 export function playerModel(state, now = Date.now()) {
@@ -154,14 +194,10 @@ export function torrentModel(t, state) {
   const cast = state.casts.find((c) => c.torrent === t.id) ?? null;
   const total = p?.total ?? t.file?.length ?? 0;
   const downloaded = p?.downloaded ?? 0;
-  const complete = total > 0 && downloaded >= total;
+  const ahead = bufferInfo(p, cast?.duration);
   let buffer = '';
-  if (p && !complete) {
-    const seconds = bufferedSeconds(p.buffered_ahead, p.total, cast?.duration);
-    buffer = `${formatBytes(p.buffered_ahead)} buffered ahead${seconds !== null ? ` (≈ ${formatDuration(seconds)})` : ''}`;
-  } else if (complete) {
-    buffer = 'All downloaded';
-  }
+  if (ahead?.complete) buffer = 'All downloaded';
+  else if (ahead) buffer = `${formatBytes(ahead.bytes)} buffered ahead${ahead.seconds !== null ? ` (≈ ${formatDuration(ahead.seconds)})` : ''}`;
   // Before its first progress event a torrent with a name has its metadata; one without does not.
   const state_ = p?.state ?? (t.name ? 'starting' : 'fetching_metadata');
   let stateLabel = TORRENT_LABELS[state_] ?? state_;

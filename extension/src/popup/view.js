@@ -2,7 +2,7 @@
 // and updated in place, so focus, an open <select> or a dragged slider survive the several updates
 // a second that progress brings.
 
-import { appState, connectionModel, deviceOptions, isDeviceAddress, playerModel, torrentModel } from './model.js';
+import { announcement, appState, connectionModel, connectionText, deviceOptions, isDeviceAddress, playerModel, torrentModel } from './model.js';
 import { formatTime } from '../lib/format.js';
 import { commands } from '../lib/protocol.js';
 
@@ -171,8 +171,7 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
         (name === 'empty' && current === 'empty');
       panel.hidden = !visible;
     }
-    const hostLabel = { connecting: 'Connecting…', 'not-installed': 'Not installed', disconnected: 'Not connected', empty: 'Connected', active: 'Connected' }[current];
-    $('host-status').textContent = hostLabel;
+    $('host-status').textContent = connectionText(s.host).label;
     $('host-status').dataset.host = current;
 
     if (current === 'not-installed' || current === 'disconnected') {
@@ -185,7 +184,6 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
       $('retry').disabled = c.retryDisabled;
       $('retry-info').textContent = c.retryInfo;
     }
-    return current;
   }
 
   function renderError(s) {
@@ -346,19 +344,8 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
     if (!same) list.replaceChildren(...wanted);
   }
 
-  function announce(current, p) {
-    const text =
-      current === 'not-installed'
-        ? 'magnetcast is not installed'
-        : current === 'disconnected'
-          ? 'Not connected to magnetcast'
-          : current === 'connecting'
-            ? 'Connecting to magnetcast'
-            : p
-              ? `${p.stateLabel} on ${p.device}`
-              : current === 'empty'
-                ? 'Connected. Nothing is casting.'
-                : 'Connected';
+  function announce(s, p) {
+    const text = announcement(s, p);
     if (text !== announced) {
       announced = text;
       $('status').textContent = text;
@@ -367,13 +354,13 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
 
   function render(next) {
     state = next;
-    const current = renderPanels(next);
+    renderPanels(next);
     renderError(next);
     renderDevices(next);
     const p = renderPlayer(next);
     renderPending(next);
     renderTorrents(next);
-    announce(current, p);
+    announce(next, p);
     if (next.host.state === 'connected' && !discoveryStarted && next.devicesAt === null && !next.discovering) {
       discoveryStarted = true;
       run(call('discoverDevices'));

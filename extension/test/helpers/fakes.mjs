@@ -1,5 +1,8 @@
 // Test doubles for the browser APIs the background uses.
 
+import { timeoutFor } from '../../src/background/native-port.js';
+import { request } from '../../src/lib/protocol.js';
+
 /** Timers run by hand: `advance(ms)` fires what is due, in order. */
 export class FakeTimers {
   now = 0;
@@ -42,9 +45,6 @@ export class FakeEvent {
   listeners = [];
   addListener(fn) {
     this.listeners.push(fn);
-  }
-  removeListener(fn) {
-    this.listeners = this.listeners.filter((l) => l !== fn);
   }
   fire(...args) {
     return this.listeners.map((l) => l(...args));
@@ -107,17 +107,21 @@ export class FakeRuntime {
   }
 }
 
-/** The parts of NativePort that callers use, answering from a table of handlers by cmd. */
+/**
+ * NativePort.request as callers see it, answering from a table of handlers by cmd. Like the real
+ * one it refuses unknown commands and gives each request its cmd's timeout unless told otherwise;
+ * `requests` records `{body, options, timeoutMs}` (the timeout that would apply).
+ */
 export class ScriptedPort {
   requests = [];
-  connected = true;
 
   constructor(handlers = {}) {
     this.handlers = handlers;
   }
 
   async request(body, options) {
-    this.requests.push({ body, options });
+    request(1, body);
+    this.requests.push({ body, options, timeoutMs: options?.timeoutMs ?? timeoutFor(body) });
     const handler = this.handlers[body.cmd];
     if (!handler) throw new Error(`no handler for ${body.cmd}`);
     return handler(body);
