@@ -30,18 +30,19 @@
 //   {"step":"torrent_link_cast","cookie_sent":bool,"torrent":…}
 //                                                       WAIT  the context-menu handler cast the
 //                                                            cookie-protected .torrent URL
-//   {"step":"daemon_error","rejected":…,"shown":…}         after `paused`: castLink on a magnet
-//                                                            no one seeds; the popup shows the
-//                                                            daemon's error (popup-error.png)
 //   {"step":"pause_clicked","torrents":n,"progress":x}  WAIT  popup listed the torrent(s) with
 //                                                            progress > 0; its Pause was clicked
-//   {"step":"paused"}                                         popup shows the paused state; exit 0
+//   {"step":"paused"}                                         popup shows the paused state
+//   {"step":"daemon_error","rejected":…,"shown":…}            castLink on a magnet no one seeds;
+//                                                            the popup shows the daemon's error
+//                                                            (popup-error.png); exit 0
 //
-// The extension's test hook used in step 4 (see extension/src/background/main.js):
+// The extension's test hook used in steps 4 and 7 (see extension/src/background/main.js):
 //   globalThis.magnetcast.castLink(url: string, tab?: chrome.tabs.Tab) → Promise<add result>
 // DOM hooks in popup.html: #app[data-state] (connecting | not-installed | disconnected | empty |
-// active), #install-command, #retry, [data-testid=torrent] with progress[data-testid=progress],
-// #player[data-player-state], #pause (the play/pause toggle: text "Pause" or "Play").
+// active), #install-command, #retry, [data-testid=pending] (a link being added),
+// [data-testid=torrent] with progress[data-testid=progress], #player[data-player-state], #pause
+// (the play/pause toggle: text "Pause" or "Play"), #error / #error-message.
 
 import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
@@ -50,12 +51,13 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
+import { CHROME_ID } from '../../extension/build/manifest.mjs';
+
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
 const require = createRequire(join(repo, 'extension', 'package.json'));
 const { chromium } = require('playwright-core');
 
-const EXPECTED_ID = 'phdoiealkcpenjnalbnfnaihbekbpehd';
 const UI_TIMEOUT_MS = 30_000;
 const CAST_TIMEOUT_MS = 180_000;
 
@@ -211,7 +213,7 @@ async function main() {
   worker.on?.('console', (m) => log(`background console.${m.type()}: ${m.text()}`));
   const id = new URL(worker.url()).host;
   log(`extension ${id} at ${worker.url()}`);
-  if (id !== EXPECTED_ID) throw new Error(`extension id is ${id}, expected ${EXPECTED_ID} (is the manifest key in dist/chrome?)`);
+  if (id !== CHROME_ID) throw new Error(`extension id is ${id}, expected ${CHROME_ID} (is the manifest key in dist/chrome?)`);
 
   // 1. Not installed.
   let popup = await openPopup(id);
@@ -233,14 +235,14 @@ async function main() {
   await page.goto(`${site.origin}/`);
   await page.click('#magnet');
   // The content script sends the link to the background, which shows it as pending (magnet
-  // metadata can take a while) or already as a torrent.
-  const deadline = Date.now() + UI_TIMEOUT_MS;
-  for (;;) {
-    const state = await backgroundState();
-    if (state.pending.length > 0 || state.torrents.length > 0) break;
-    if (state.error) throw new Error(`the magnet click failed: ${state.error.message}`);
-    if (Date.now() > deadline) throw new Error('the click on #magnet did not reach the extension');
-    await new Promise((r) => setTimeout(r, 200));
+  // metadata can take a while) or already as a torrent; the popup, still open, lists it either
+  // way. If it never does, the background's state tells why.
+  await popup
+    .waitForSelector('[data-testid="pending"], [data-testid="torrent"]', { state: 'attached', timeout: UI_TIMEOUT_MS })
+    .catch((e) => log(`the popup lists nothing: ${e.message}`));
+  const clicked = await backgroundState();
+  if (clicked.pending.length === 0 && clicked.torrents.length === 0) {
+    throw new Error(clicked.error ? `the magnet click failed: ${clicked.error.message}` : 'the click on #magnet did not reach the extension');
   }
   emit({ step: 'magnet_clicked', page: `${site.origin}/` });
   await waitForParent('magnet_clicked');
