@@ -104,7 +104,7 @@ async fn a_download_cap_set_at_run_time_holds_and_lifting_it_lets_the_download_f
         lifted.elapsed().as_secs_f64() < rest / CAP as f64 / 2.0,
         "the download stayed slow after the cap was lifted"
     );
-    let file = home.join("downloads").join(&seed.name);
+    let file = harness::cached_file(&home, &seed.name);
     assert!(std::fs::read(file).unwrap() == original);
     let _ = harness::terminate(&mut play, Duration::from_secs(10)).await;
     let _ = harness::terminate(&mut daemon, Duration::from_secs(10)).await;

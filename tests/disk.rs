@@ -1,4 +1,4 @@
-//! Disk space: a torrent whose file cannot fit in the download folder is refused with a clear
+//! Disk space: a torrent whose file cannot fit on the disk is refused with a clear
 //! error before anything is written, and one that fits downloads. The folder is a small tmpfs the
 //! test mounts (as root; skipped otherwise).
 
@@ -39,7 +39,7 @@ async fn a_file_that_cannot_fit_is_refused_before_download_and_one_that_fits_dow
         eprintln!("SKIPPED: mounting a tmpfs needs root");
         return;
     };
-    let rig = Rig::with_config(|c| c.download_dir = Some(disk.0.clone())).await;
+    let rig = Rig::with_config(|c| on_small_disk(c, &disk.0)).await;
 
     let source = magnetcast::TorrentSource::Magnet(
         magnetcast::MagnetLink::parse(&big.seed.magnet()).unwrap(),
@@ -78,7 +78,7 @@ async fn downloads_pause_when_the_disk_fills_up_and_resume_when_there_is_room() 
         eprintln!("SKIPPED: mounting a tmpfs needs root");
         return;
     };
-    let rig = Rig::with_config(|c| c.download_dir = Some(disk.0.clone())).await;
+    let rig = Rig::with_config(|c| on_small_disk(c, &disk.0)).await;
     let mut events = rig.engine.subscribe();
     let t = rig.add_magnet(&big.seed.magnet()).await;
     let progress = || rig.engine.progress(&t.info_hash).unwrap();
@@ -126,8 +126,14 @@ async fn downloads_pause_when_the_disk_fills_up_and_resume_when_there_is_room() 
         p.finished.then_some(())
     })
     .await;
-    assert!(std::fs::read(disk.0.join(&big.seed.name)).unwrap() == big.original);
+    assert!(std::fs::read(rig.file_of(&t)).unwrap() == big.original);
     rig.engine.shutdown().await;
+}
+
+/// Streams to the small disk; the cache's own limit is lifted so that the disk is what runs out.
+fn on_small_disk(config: &mut magnetcast::Config, dir: &Path) {
+    config.cache_dir = Some(dir.to_path_buf());
+    config.cache_limit = Some(u64::MAX);
 }
 
 /// Free bytes for an unprivileged writer, as coreutils `stat -f` reads them from statvfs.

@@ -87,7 +87,7 @@ async fn kill_9_mid_download_then_restart_resumes_from_verified_pieces() {
         (s["torrents"][0]["finished"] == true).then_some(())
     })
     .await;
-    let file = home.join("downloads").join(seed.name.clone());
+    let file = harness::cached_file(&home, &seed.name);
     assert!(
         std::fs::read(file).unwrap() == original,
         "resumed download differs from the source"
@@ -129,6 +129,7 @@ async fn sigterm_with_a_cast_running_stops_the_tv_saves_state_and_the_next_cast_
             torrent_base64: None,
             file: None,
             device: Some(tv.addr()),
+            keep: false,
         },
     )
     .await;

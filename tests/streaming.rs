@@ -148,6 +148,7 @@ async fn magnet_with_peer_hint_streams_exact_bytes_for_every_range_form() {
                 Some(TorrentEvent::Removed {
                     torrent,
                     files_deleted,
+                    reason: None,
                 }) => Some((torrent, files_deleted)),
                 _ => None,
             }

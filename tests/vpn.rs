@@ -245,7 +245,7 @@ async fn torrents_pause_when_the_bound_interface_goes_and_resume_when_it_returns
     let _link = Veth::new("mvl", None, L_HOST, &client, L_CLIENT);
     harness::next_json(&mut lines, T, progress("downloading")).await;
     harness::next_json(&mut lines, T, |v| (v["event"] == "completed").then_some(())).await;
-    let downloaded = std::fs::read(home.join("downloads").join(&seed.name)).unwrap_or_default();
+    let downloaded = std::fs::read(harness::cached_file(&home, &seed.name)).unwrap_or_default();
     let _ = harness::terminate(&mut play, Duration::from_secs(10)).await;
     assert!(
         downloaded == original,

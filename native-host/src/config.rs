@@ -48,6 +48,14 @@ pub struct Config {
     pub download_limit: Option<u64>,
     /// Cap on all torrents' upload, bytes per second. Unset: no cap. Changeable while running.
     pub upload_limit: Option<u64>,
+    /// Where torrents started for streaming live until evicted (one folder each). Default: the
+    /// user's cache folder + `torrents`. Torrents the user keeps move to `download_dir`.
+    pub cache_dir: Option<PathBuf>,
+    /// Most bytes the cache may hold; least recently watched torrents are evicted to stay under
+    /// it. Default: 20 GiB or a quarter of the cache's disk (free + cached), whichever is less.
+    pub cache_limit: Option<u64>,
+    /// Keep the computer from sleeping while a cast plays or a stream is read.
+    pub stay_awake: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -85,6 +93,9 @@ impl Default for Config {
             max_active: None,
             download_limit: None,
             upload_limit: None,
+            cache_dir: None,
+            cache_limit: None,
+            stay_awake: true,
         }
     }
 }
@@ -137,6 +148,12 @@ impl Config {
         self.download_dir
             .clone()
             .unwrap_or_else(|| paths.default_download_dir.clone())
+    }
+
+    pub fn cache_dir(&self, paths: &Paths) -> PathBuf {
+        self.cache_dir
+            .clone()
+            .unwrap_or_else(|| paths.cache_dir.join("torrents"))
     }
 }
 

@@ -72,6 +72,20 @@ pub enum Error {
         available_mb: f64,
     },
 
+    #[error(
+        "the streaming cache has no room for {name}: it needs {needed_mb:.1} MB, the cache holds {used_mb:.1} MB of its {limit_mb:.1} MB limit and only {evictable_mb:.1} MB of that may be evicted (raise cache_limit, or remove or stop watching a torrent)"
+    )]
+    CacheFull {
+        name: String,
+        needed_mb: f64,
+        used_mb: f64,
+        limit_mb: f64,
+        evictable_mb: f64,
+    },
+
+    #[error("cannot keep: {0} already exists and is another file (move it away and try again)")]
+    KeepConflict(PathBuf),
+
     #[error("unknown torrent {0}")]
     UnknownTorrent(String),
 

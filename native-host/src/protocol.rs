@@ -44,6 +44,9 @@ pub enum Command {
         file: Option<String>,
         #[serde(default)]
         device: Option<String>,
+        /// Download into `download_dir`, never evicted, instead of the streaming cache.
+        #[serde(default)]
+        keep: bool,
     },
     /// The torrents, a page at a time.
     List {
@@ -117,6 +120,10 @@ pub enum Command {
         #[serde(default)]
         follow_config: bool,
     },
+    /// Move a torrent out of the streaming cache into `download_dir`, never to be evicted.
+    Keep {
+        torrent: String,
+    },
     Remove {
         torrent: String,
         #[serde(default)]
@@ -164,7 +171,7 @@ pub enum ErrorCode {
     NotFound,
     Cast,
     Timeout,
-    /// The download folder has no room for the file.
+    /// The disk or the streaming cache has no room for the file.
     NoSpace,
     Internal,
 }

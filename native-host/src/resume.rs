@@ -3,8 +3,7 @@
 //! truth: its position is saved per torrent while it plays or is paused, and forgotten when the
 //! video played to the end.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tokio::sync::broadcast::error::RecvError;
 
@@ -13,29 +12,6 @@ use crate::source::InfoHash;
 
 /// Below this, starting from the beginning is what the viewer expects.
 const MIN_RESUME_SECS: f64 = 10.0;
-
-/// Which torrent each device is playing (by device name).
-#[derive(Default)]
-pub struct Watching {
-    by_device: Mutex<HashMap<String, InfoHash>>,
-}
-
-impl Watching {
-    pub fn started(&self, device: &str, torrent: InfoHash) {
-        self.by_device
-            .lock()
-            .unwrap()
-            .insert(device.to_string(), torrent);
-    }
-
-    pub fn stopped(&self, device: &str) {
-        self.by_device.lock().unwrap().remove(device);
-    }
-
-    fn torrent_on(&self, device: &str) -> Option<InfoHash> {
-        self.by_device.lock().unwrap().get(device).copied()
-    }
-}
 
 /// Where to start `torrent`: the saved position, unless it is too close to the start.
 pub fn start_at(engine: &TorrentEngine, torrent: &InfoHash) -> f64 {
@@ -46,7 +22,7 @@ pub fn start_at(engine: &TorrentEngine, torrent: &InfoHash) -> f64 {
 }
 
 /// Follows cast events until the engine's channel closes.
-pub async fn remember(engine: Arc<TorrentEngine>, watching: Arc<Watching>) {
+pub async fn remember(engine: Arc<TorrentEngine>) {
     let mut events = engine.subscribe();
     loop {
         let status = match events.recv().await {
@@ -54,7 +30,7 @@ pub async fn remember(engine: Arc<TorrentEngine>, watching: Arc<Watching>) {
             Ok(_) | Err(RecvError::Lagged(_)) => continue,
             Err(RecvError::Closed) => return,
         };
-        let Some(torrent) = watching.torrent_on(&status.device) else {
+        let Some(torrent) = engine.casting.torrent_on(&status.device) else {
             continue;
         };
         match (status.player_state.as_deref(), status.position) {

@@ -25,15 +25,13 @@ pub struct Service {
     /// Device sessions by device name; the last one used answers commands that name none.
     casts: Mutex<HashMap<String, Arc<DeviceSession>>>,
     last_device: Mutex<Option<String>>,
-    watching: Arc<crate::resume::Watching>,
 }
 
 impl Service {
     pub async fn start(config: Config, paths: Paths) -> Result<Arc<Self>> {
         let engine = TorrentEngine::new(config, &paths).await?;
         let server = StreamServer::start(engine.clone(), None).await?;
-        let watching = Arc::new(crate::resume::Watching::default());
-        tokio::spawn(crate::resume::remember(engine.clone(), watching.clone()));
+        tokio::spawn(crate::resume::remember(engine.clone()));
         Ok(Arc::new(Self {
             engine,
             server,
@@ -41,7 +39,6 @@ impl Service {
             settings: Mutex::default(),
             casts: Mutex::default(),
             last_device: Mutex::default(),
-            watching,
         }))
     }
 
@@ -65,6 +62,7 @@ impl Service {
                 torrent_base64,
                 file,
                 device,
+                keep,
             } => {
                 let source = match (source, torrent_base64) {
                     (Some(s), None) => TorrentSource::parse_arg(&s)?,
@@ -82,6 +80,7 @@ impl Service {
                 };
                 let opts = AddOptions {
                     file: file.map(|f| f.parse().expect("infallible")),
+                    keep,
                     ..Default::default()
                 };
                 let torrent = self.engine.add(source, opts).await?;
@@ -126,7 +125,8 @@ impl Service {
                     .values()
                     .map(|s| s.status())
                     .collect();
-                Ok(json!({"torrents": progress, "casts": casts}))
+                let cache = self.engine.cache_usage();
+                Ok(json!({"torrents": progress, "casts": casts, "cache": cache}))
             }
             Command::Files {
                 torrent,
@@ -188,7 +188,7 @@ impl Service {
                 let session = self.session(device.as_deref())?;
                 self.casts.lock().unwrap().remove(&session.device.name);
                 let name = session.device.name.clone();
-                self.watching.stopped(&name);
+                self.engine.casting.stopped(&name);
                 session.send(CastCommand::Stop);
                 tokio::task::spawn_blocking(move || session.close())
                     .await
@@ -208,6 +208,9 @@ impl Service {
                     .await?;
                 Ok(json!({}))
             }
+            Command::Keep { torrent } => Ok(serde_json::to_value(
+                self.engine.keep(&hash(&torrent)?).await?,
+            )?),
             Command::Remove {
                 torrent,
                 delete_files,
@@ -286,7 +289,7 @@ impl Service {
         };
         let start_at = load.start_at;
         session.send(CastCommand::Load(load));
-        self.watching.started(&device.name, t.info_hash);
+        self.engine.casting.started(&device.name, t.info_hash);
         *self.last_device.lock().unwrap() = Some(device.name.clone());
         Ok(json!({"device": device.name, "stream_url": url, "start_at": start_at}))
     }
@@ -372,7 +375,7 @@ fn code(e: &Error) -> ErrorCode {
         | Error::AmbiguousDevice(_) => ErrorCode::NotFound,
         Error::Cast(_) | Error::Discovery(_) => ErrorCode::Cast,
         Error::BadRequest(_) => ErrorCode::BadRequest,
-        Error::NoSpace { .. } => ErrorCode::NoSpace,
+        Error::NoSpace { .. } | Error::CacheFull { .. } => ErrorCode::NoSpace,
         _ => ErrorCode::Internal,
     }
 }

@@ -150,6 +150,17 @@ pub fn offline_config(home: &Path) -> Config {
 
 pub const OFFLINE_TOML: &str = "listen_host = \"127.0.0.1\"\ndht = false\nlocal_discovery = false\nupnp = false\nmetadata_timeout_secs = 20\n";
 
+/// Where a daemon under `home` wrote the file `name` of a torrent it streamed: in the torrent's
+/// own folder of the streaming cache. Panics unless exactly one is there.
+pub fn cached_file(home: &Path, name: &str) -> PathBuf {
+    let found: Vec<PathBuf> = std::fs::read_dir(home.join("cache/torrents"))
+        .map(|dirs| dirs.flatten().map(|d| d.path().join(name)).collect())
+        .unwrap_or_default();
+    let found: Vec<PathBuf> = found.into_iter().filter(|p| p.is_file()).collect();
+    assert_eq!(found.len(), 1, "{name} in the cache: {found:?}");
+    found.into_iter().next().unwrap()
+}
+
 /// Writes `home`'s config.toml: the offline settings plus `extra` TOML lines.
 pub fn home_with_config(home: &Path, extra: &str) {
     std::fs::create_dir_all(home.join("config")).unwrap();
@@ -187,6 +198,18 @@ impl Rig {
         let home = tempfile::tempdir().unwrap();
         let mut config = offline_config(home.path());
         tweak(&mut config);
+        Self::start(home, config).await
+    }
+
+    /// Shuts the engine down and starts a new one on the same folders and settings.
+    pub async fn restart(self) -> Self {
+        let config = (*self.engine.config()).clone();
+        self.server.shutdown();
+        self.engine.shutdown().await;
+        Self::start(self.home, config).await
+    }
+
+    async fn start(home: tempfile::TempDir, config: Config) -> Self {
         let engine = TorrentEngine::new(config, &Paths::under(home.path()))
             .await
             .expect("engine");
@@ -228,13 +251,7 @@ impl Rig {
 
     /// Where the torrent's selected file is written.
     pub fn file_of(&self, t: &Torrent) -> PathBuf {
-        let dir = self
-            .engine
-            .config()
-            .download_dir
-            .clone()
-            .expect("a rig sets download_dir");
-        dir.join(&t.selected_file().path)
+        self.engine.file_path(t)
     }
 
     pub fn stream_addr(&self) -> SocketAddr {

@@ -37,6 +37,49 @@ pub fn result(reply: magnetcast::protocol::Reply) -> anyhow::Result<serde_json::
     }
 }
 
+/// `magnetcast keep`: by info hash, or by a part of the name only one torrent has.
+pub async fn keep(ctx: Ctx, wanted: &str) -> anyhow::Result<()> {
+    let mut socket = client::connect(&ctx.paths)
+        .await
+        .context("start one with `magnetcast daemon` or from the browser")?;
+    let torrent = match magnetcast::InfoHash::parse(wanted) {
+        Ok(h) => h.to_hex(),
+        Err(_) => {
+            let list = Command::List {
+                offset: 0,
+                limit: None,
+            };
+            let listed = result(client::request(&mut socket, list).await?)?;
+            let needle = wanted.to_lowercase();
+            let matches: Vec<_> = listed["torrents"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|t| {
+                    let name = t["name"].as_str().unwrap_or_default();
+                    name.to_lowercase().contains(&needle)
+                })
+                .filter_map(|t| t["torrent"].as_str().map(str::to_string))
+                .collect();
+            match matches.as_slice() {
+                [one] => one.clone(),
+                [] => bail!("no torrent's name contains {wanted:?} (see `magnetcast status`)"),
+                _ => bail!(
+                    "{} torrents' names contain {wanted:?}: give its info hash",
+                    matches.len()
+                ),
+            }
+        }
+    };
+    let kept = result(client::request(&mut socket, Command::Keep { torrent }).await?)?;
+    let path = kept["path"].as_str().unwrap_or_default();
+    match kept["moving"].as_bool() {
+        Some(true) => println!("kept; it moves out of the cache when playback ends (now {path})"),
+        _ => println!("kept: {path}"),
+    }
+    Ok(())
+}
+
 /// `magnetcast limit`: the caps go through `settings_set`, so the daemon applies them at once.
 pub async fn limit(ctx: Ctx, down: Option<String>, up: Option<String>) -> anyhow::Result<()> {
     let mut settings = serde_json::Map::new();
@@ -143,6 +186,17 @@ pub async fn status(ctx: Ctx, json: bool, follow: bool) -> anyhow::Result<()> {
                 pct,
                 t["state"].as_str().unwrap_or(""),
                 t["peers"]
+            );
+        }
+        if let Some(cache) = result.get("cache").filter(|c| c.is_object()) {
+            let mb = |k: &str| cache[k].as_f64().unwrap_or(0.0) / 1e6;
+            println!(
+                "cache: {:.1} MB of {:.1} MB ({}%) in {}, {} torrents",
+                mb("used"),
+                mb("limit"),
+                (mb("used") * 100.0 / mb("limit").max(1e-6)).round(),
+                cache["dir"].as_str().unwrap_or(""),
+                cache["torrents"]
             );
         }
         for c in result["casts"].as_array().cloned().unwrap_or_default() {

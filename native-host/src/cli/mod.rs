@@ -88,6 +88,11 @@ enum Command {
         #[arg(long)]
         device: Option<String>,
     },
+    /// Keep a torrent: move it out of the streaming cache into `download_dir`, never evicted.
+    Keep {
+        /// Its info hash (as `magnetcast status` shows), or a unique part of its name.
+        torrent: String,
+    },
     /// Let the browsers start magnetcast: write the native-messaging host manifests.
     Install {
         /// Which browsers (repeatable). Default: all of them.
@@ -146,6 +151,9 @@ pub struct PlayArgs {
     /// Also connect to this peer (IP:PORT); may be repeated.
     #[arg(long = "peer", value_name = "IP:PORT")]
     pub peers: Vec<SocketAddr>,
+    /// Download into `download_dir` to keep, instead of the streaming cache.
+    #[arg(long)]
+    pub keep: bool,
 }
 
 #[derive(Debug, Args)]
@@ -208,6 +216,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Limit { down, up } => control::limit(ctx, down, up).await,
+        Command::Keep { torrent } => control::keep(ctx, &torrent).await,
         Command::Interfaces => {
             magnetcast::engine::interface_names()
                 .iter()

@@ -86,6 +86,7 @@ pub async fn run(ctx: Ctx, args: PlayArgs) -> anyhow::Result<()> {
     let add = AddOptions {
         file: args.file,
         peers: args.peers,
+        keep: args.keep,
     };
     // Choose the device first: a wrong name should fail before any download starts.
     let device = match args.no_cast {

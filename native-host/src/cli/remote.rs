@@ -34,6 +34,7 @@ pub async fn play(mut socket: Socket, args: PlayArgs) -> anyhow::Result<()> {
                 torrent_base64,
                 file,
                 device: None,
+                keep: args.keep,
             },
         )
         .await?,

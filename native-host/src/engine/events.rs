@@ -41,6 +41,9 @@ pub enum TorrentEvent {
     Removed {
         torrent: String,
         files_deleted: bool,
+        /// Why, when the user did not ask for it (evicted from the streaming cache).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// A Cast device's link, player state, position or volume changed.
     Cast(CastStatus),
@@ -76,4 +79,7 @@ pub struct Progress {
     pub active_secs: u64,
     /// Seconds seeding, all runs included.
     pub seeding_secs: u64,
+    /// In `download_dir` (or on its way there) and never evicted, rather than in the cache.
+    #[serde(default)]
+    pub kept: bool,
 }

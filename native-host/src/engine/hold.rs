@@ -44,6 +44,11 @@ impl HeldFor {
         self.0.load(Ordering::Relaxed) & cause.bit() != 0
     }
 
+    pub(super) fn copy_from(&self, other: &HeldFor) {
+        self.0
+            .store(other.0.load(Ordering::Relaxed), Ordering::Relaxed);
+    }
+
     fn add(&self, cause: Cause) {
         self.0.fetch_or(cause.bit(), Ordering::Relaxed);
     }

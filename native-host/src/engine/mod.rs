@@ -1,11 +1,14 @@
 //! The torrent engine: one librqbit `Session`, the torrents we added to it, and a broadcast of
 //! what happens to them. Everything else (CLI, stream server, later the daemon) drives this.
 
+mod cache;
+pub mod casting;
 mod clock;
 pub mod events;
 mod fetch;
 pub mod files;
 pub mod hold;
+mod keep;
 mod link;
 mod progress;
 mod queue;
@@ -34,8 +37,10 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+pub use cache::CacheUsage;
 pub use events::{FileEntry, Progress, TorrentEvent};
 pub use files::FileChoice;
+pub use keep::Kept;
 pub use stream::TrackedStream;
 
 use crate::config::Config;
@@ -56,6 +61,12 @@ pub struct TorrentEngine {
     bound_interface: Option<String>,
     session_dir: std::path::PathBuf,
     download_dir: std::path::PathBuf,
+    /// Read once at start, like `download_dir`.
+    cache_dir: std::path::PathBuf,
+    /// Which torrent each Cast device plays.
+    pub casting: casting::Casting,
+    /// Kept torrents that could not be moved out of the cache this run (they stay, kept).
+    keep_failed: Mutex<HashSet<InfoHash>>,
     pub events: broadcast::Sender<TorrentEvent>,
     api: Api,
     http: reqwest::Client,
@@ -182,12 +193,16 @@ pub struct AddOptions {
     pub file: Option<FileChoice>,
     /// Peers to try first, on top of the source's own hints.
     pub peers: Vec<SocketAddr>,
+    /// Download straight into `download_dir` instead of the streaming cache.
+    pub keep: bool,
 }
 
 impl TorrentEngine {
     pub async fn new(config: Config, paths: &Paths) -> Result<Arc<Self>> {
         let download_dir = config.download_dir(paths);
         std::fs::create_dir_all(&download_dir)?;
+        let cache_dir = config.cache_dir(paths);
+        std::fs::create_dir_all(&cache_dir)?;
         std::fs::create_dir_all(&paths.data_dir)?;
         let listen_ip: IpAddr = match &config.listen_host {
             Some(h) => h.parse().map_err(|_| Error::Config {
@@ -251,6 +266,9 @@ impl TorrentEngine {
         let engine = Arc::new(Self {
             session_dir: paths.data_dir.join("session"),
             download_dir,
+            cache_dir,
+            casting: casting::Casting::default(),
+            keep_failed: Mutex::default(),
             api: Api::new(session.clone(), None),
             session,
             bound_interface: config.bind_interface.clone(),
@@ -282,7 +300,8 @@ impl TorrentEngine {
             let info_hash = InfoHash(handle.info_hash().0);
             let handle = match self.state.get(&info_hash.to_hex()) {
                 Some(saved) if !saved.peers.is_empty() => {
-                    match self.readd_with_peers(handle, saved.peers).await {
+                    let folder = handle.output_folder().to_path_buf();
+                    match self.readd(handle, folder, saved.peers).await {
                         Ok(h) => h,
                         Err(e) => {
                             warn!(%info_hash, "cannot restore with its peers: {e}");
@@ -320,11 +339,13 @@ impl TorrentEngine {
         }
     }
 
-    /// Adds a restored torrent again with its peer hints (librqbit keeps no hints and offers no
-    /// way to add a peer to a running torrent). Its files are re-checked, not downloaded again.
-    async fn readd_with_peers(
+    /// Gives librqbit a torrent again, writing to `folder`, with peer hints: it keeps no hints and
+    /// has no way to add a peer to a running torrent, nor to move one. Its files are re-checked,
+    /// not downloaded again.
+    async fn readd(
         &self,
         handle: Arc<ManagedTorrent>,
+        folder: std::path::PathBuf,
         peers: Vec<SocketAddr>,
     ) -> Result<Arc<ManagedTorrent>> {
         let bytes = handle
@@ -345,6 +366,7 @@ impl TorrentEngine {
                     paused,
                     overwrite: true,
                     initial_peers: Some(peers),
+                    output_folder: Some(folder.to_string_lossy().into_owned()),
                     ..Default::default()
                 }),
             )
@@ -367,9 +389,7 @@ impl TorrentEngine {
         ));
         *torrent.queued.get_mut() |= saved.queued;
         torrent.order = match saved.added_ms {
-            0 => std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as u64),
+            0 => cache::now_ms(),
             ms => ms,
         };
         let torrent = Arc::new(torrent);
@@ -392,7 +412,9 @@ impl TorrentEngine {
     pub(crate) fn save_totals(&self, t: &Torrent) {
         let total = t.uploaded_total(&t.handle.stats());
         let (active, seeding) = t.clock.lock().unwrap().totals();
+        let watched = self.last_watched_ms(t);
         self.state.update(&t.info_hash.to_hex(), |s| {
+            s.watched_ms = s.watched_ms.max(watched);
             s.uploaded_total = total;
             s.active_secs = s.active_secs.max(active);
             s.seeding_secs = s.seeding_secs.max(seeding);
@@ -531,6 +553,7 @@ impl TorrentEngine {
                 self.publish(TorrentEvent::Removed {
                     torrent: h.to_hex(),
                     files_deleted: false,
+                    reason: None,
                 });
             }
         }
@@ -593,7 +616,10 @@ impl TorrentEngine {
         peers.extend(listing.seen_peers.iter().copied());
         peers.sort();
         peers.dedup();
-        self.check_space(listing.info.info(), &name, &files[selected])?;
+        let multi_file = listing.info.info().files.is_some();
+        let folder = self.folder_for(opts.keep, multi_file, &name, &info_hash.to_hex());
+        self.check_space(&folder, opts.keep, &name, &files[selected])
+            .await?;
         let queued = self.queue_full();
         let response = self
             .session
@@ -604,6 +630,7 @@ impl TorrentEngine {
                     overwrite: true,
                     initial_peers: Some(peers),
                     paused: queued,
+                    output_folder: Some(folder.to_string_lossy().into_owned()),
                     ..Default::default()
                 }),
             )
@@ -624,21 +651,32 @@ impl TorrentEngine {
         Ok(torrent)
     }
 
-    /// Refuses, before anything is written, a file the download folder has no room for (what is
-    /// already on disk from an earlier run counts as there).
-    fn check_space(
+    /// Refuses, before anything is written, a file that does not fit: in the streaming cache
+    /// (after evicting what may be evicted) and on the disk (what is already there from an
+    /// earlier run counts as there).
+    async fn check_space(
         &self,
-        info: &librqbit::TorrentMetaV1Info<librqbit::ByteBufOwned>,
+        folder: &std::path::Path,
+        keep: bool,
         name: &str,
         file: &FileEntry,
     ) -> Result<()> {
-        let target = self.file_target(info.files.is_some(), name, &file.path);
-        let needed = file.length.saturating_sub(bytes_on_disk(&target));
-        let available = fs4::available_space(&self.download_dir)?;
+        let needed = file
+            .length
+            .saturating_sub(bytes_on_disk(&folder.join(&file.path)));
+        if !keep {
+            self.make_room(needed, name).await?;
+        }
+        let base = if keep {
+            &self.download_dir
+        } else {
+            &self.cache_dir
+        };
+        let available = fs4::available_space(base)?;
         if needed > available {
             return Err(Error::NoSpace {
                 name: name.to_string(),
-                dir: self.download_dir.clone(),
+                dir: base.clone(),
                 needed_mb: needed as f64 / 1e6,
                 available_mb: available as f64 / 1e6,
             });
@@ -646,12 +684,9 @@ impl TorrentEngine {
         Ok(())
     }
 
-    /// Where librqbit writes a torrent's file: multi-file torrents get a folder of their name.
-    fn file_target(&self, multi_file: bool, name: &str, path: &str) -> std::path::PathBuf {
-        match multi_file {
-            true => self.download_dir.join(name).join(path),
-            false => self.download_dir.join(path),
-        }
+    /// Where the torrent's selected file is written.
+    pub fn file_path(&self, t: &Torrent) -> std::path::PathBuf {
+        t.handle.output_folder().join(&t.selected_file().path)
     }
 
     /// Lists the magnet as `fetching_metadata` until the guard is dropped.
@@ -815,6 +850,16 @@ impl TorrentEngine {
     }
 
     pub async fn remove(&self, info_hash: &InfoHash, delete_files: bool) -> Result<()> {
+        self.remove_for(info_hash, delete_files, None).await
+    }
+
+    /// Removes a torrent; `reason` says why when it was not the user's doing.
+    async fn remove_for(
+        &self,
+        info_hash: &InfoHash,
+        delete_files: bool,
+        reason: Option<String>,
+    ) -> Result<()> {
         let torrent = self.get(info_hash)?;
         torrent.cancel.cancel();
         self.session
@@ -827,6 +872,7 @@ impl TorrentEngine {
         self.publish(TorrentEvent::Removed {
             torrent: info_hash.to_hex(),
             files_deleted: delete_files,
+            reason,
         });
         Ok(())
     }

@@ -141,6 +141,7 @@ pub(super) fn snapshot(
         finished: complete,
         active_secs,
         seeding_secs,
+        kept: engine.is_kept(torrent),
     }
 }
 

@@ -1,6 +1,8 @@
 //! One supervisor task per engine, woken by adds, removals, new streams and setting changes, and
 //! once a second in any case: it runs the watches that hold torrents (the bound interface,
-//! `link.rs`; disk space, `space.rs`) and applies the download queue (`queue.rs`).
+//! `link.rs`; disk space, `space.rs`), keeps the streaming cache under its limit (`cache.rs`),
+//! moves kept torrents out of it once nothing reads them (`keep.rs`) and applies the download
+//! queue (`queue.rs`).
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
@@ -22,6 +24,8 @@ pub(super) async fn supervise(engine: Weak<TorrentEngine>, cancel: CancellationT
             e.watch_link(&name).await;
         }
         e.watch_space().await;
+        e.watch_cache().await;
+        e.move_kept().await;
         e.schedule().await;
         let wake = e.wake.clone();
         drop(e);

@@ -39,6 +39,14 @@ pub struct Saved {
     /// Where the viewer was in the selected file (seconds), to resume there.
     #[serde(default)]
     pub position_secs: Option<f64>,
+    /// When a stream of it was last read (ms since the Unix epoch): the cache evicts the least
+    /// recently watched first.
+    #[serde(default)]
+    pub watched_ms: u64,
+    /// The user asked to keep it: it leaves the cache for `download_dir` as soon as nothing reads
+    /// it, and is never evicted.
+    #[serde(default)]
+    pub keep: bool,
 }
 
 pub struct StateFile {

@@ -76,6 +76,11 @@ impl StreamSet {
         self.opening.notified().await
     }
 
+    /// When the last stream was opened, if ever.
+    pub fn last_opened(&self) -> Option<Instant> {
+        *self.opened.lock().unwrap()
+    }
+
     /// A stream is open, or one was opened within `grace` (a player between two requests).
     pub fn watched(&self, grace: std::time::Duration) -> bool {
         !self.live().is_empty()
