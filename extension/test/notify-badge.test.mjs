@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { FakeNotifications, flush } from './helpers/fakes.mjs';
 import { HASH, STREAM_URL, bare, described, events } from './helpers/fixtures.mjs';
 import { Badge, COLORS, badgeFor } from '../src/background/badge.js';
-import { Notifier } from '../src/background/notify.js';
+import { Notifier, handleHostEvent } from '../src/background/notify.js';
 import { StateStore } from '../src/background/store.js';
 
 const names = { nameOf: (id) => (id === HASH ? 'Film' : null), torrentForMedia: (url) => (url === STREAM_URL ? HASH : null) };
@@ -30,6 +30,32 @@ describe('Notifier', () => {
     assert.deepEqual(n.decide(events.completed, names), { id: `completed:${HASH}`, title: 'Download finished', message: 'Film' });
     assert.deepEqual(n.decide(events.error, names), { id: `error:${HASH}`, title: 'magnetcast error', message: 'disk full: /media/films' });
     assert.equal(n.decide(events.progress(), names), null);
+  });
+
+  it('tells why magnetcast removed a torrent by itself, and says nothing when the user removed it', () => {
+    const n = new Notifier({ notifications: new FakeNotifications(), iconUrl: 'icon.png' });
+    assert.deepEqual(n.decide(events.evicted, names), {
+      id: `removed:${HASH}`,
+      title: 'Removed by magnetcast',
+      message: 'Film: evicted from the streaming cache to make room for Other Film (limit 2.0 MB): watched least recently',
+    });
+    assert.equal(n.decide(events.removed, names), null);
+    assert.equal(n.decide({ ...events.removed, reason: null }, names), null);
+    assert.match(n.decide(events.evicted, { nameOf: () => null }).message, /^Torrent c9e15763f722…: evicted from the streaming cache/);
+  });
+
+  it('names an evicted torrent although the store forgets it on that event', async () => {
+    const api = new FakeNotifications();
+    const notifier = new Notifier({ notifications: api, iconUrl: 'icon.png' });
+    const store = new StateStore();
+    handleHostEvent(events.metadata, { store, notifier });
+    handleHostEvent(events.progress(), { store, notifier });
+    handleHostEvent(events.evicted, { store, notifier });
+    await flush();
+    assert.deepEqual(store.snapshot().torrents, [], 'the popup drops it');
+    assert.deepEqual(api.shown.map((s) => [s.id, s.title, s.message]), [
+      [`removed:${HASH}`, 'Removed by magnetcast', `Film: ${events.evicted.reason}`],
+    ]);
   });
 
   it('shows basic notifications with the icon', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { protocolValidators } from './helpers/schema.mjs';
-import { changedSettings, formToSettings, settingsToForm } from '../src/options/form.js';
+import { cacheUsageText, changedSettings, formToSettings, settingsToForm } from '../src/options/form.js';
 import { commands, request } from '../src/lib/protocol.js';
 
 const v = protocolValidators();
@@ -28,6 +28,9 @@ const CONFIG = {
   max_active: null,
   download_limit: 400000,
   upload_limit: null,
+  cache_dir: null,
+  cache_limit: null,
+  stay_awake: true,
 };
 
 describe('options form', () => {
@@ -41,6 +44,9 @@ describe('options form', () => {
       stream_host: '',
       download_limit_kbs: '400',
       upload_limit_kbs: '',
+      cache_dir: '',
+      cache_limit_gb: '',
+      stay_awake: true,
     });
     assert.equal(settingsToForm({ seed_time_secs: 100 }).seed_time_minutes, '1.67');
   });
@@ -89,5 +95,54 @@ describe('options form', () => {
     const lifted = changedSettings(formToSettings({ ...settingsToForm(CONFIG), download_limit_kbs: '' }).settings, CONFIG);
     assert.deepEqual(lifted, { download_limit: null });
     assert.ok(v.request(request(1, commands.settingsSet(lifted))), v.errors(v.request));
+  });
+
+  it('the cache limit shows in GB (decimals allowed) and travels in bytes; empty is the default', () => {
+    assert.equal(settingsToForm({ cache_limit: 20_000_000_000 }).cache_limit_gb, '20');
+    assert.equal(settingsToForm({ cache_limit: 2_500_000_000 }).cache_limit_gb, '2.5');
+    assert.equal(settingsToForm({ cache_limit: null }).cache_limit_gb, '');
+    const { settings, errors } = formToSettings({ cache_limit_gb: ' 2.5 ' });
+    assert.deepEqual(errors, {});
+    assert.equal(settings.cache_limit, 2_500_000_000);
+    assert.equal(formToSettings({ cache_limit_gb: '' }).settings.cache_limit, null);
+    // A limit set in config.toml in GiB reads back to the same bytes: an untouched field sends nothing.
+    for (const bytes of [20 * 2 ** 30, 123_456_789_012, 1, 5_368_709_120]) {
+      const round = formToSettings(settingsToForm({ ...CONFIG, cache_limit: bytes })).settings;
+      assert.equal(round.cache_limit, bytes);
+      assert.deepEqual(changedSettings(round, { ...CONFIG, cache_limit: bytes }), {});
+    }
+    for (const bad of ['lots', '-1', '0']) {
+      const r = formToSettings({ cache_limit_gb: bad });
+      assert.equal(r.errors.cache_limit_gb, 'Enter a size in GB such as 20 or 2.5, or leave it empty for the default.', bad);
+      assert.equal(r.settings.cache_limit, undefined, 'nothing sent');
+    }
+    const changes = changedSettings(formToSettings({ ...settingsToForm(CONFIG), cache_limit_gb: '0.75' }).settings, CONFIG);
+    assert.deepEqual(changes, { cache_limit: 750_000_000 });
+    assert.ok(v.request(request(1, commands.settingsSet(changes))), v.errors(v.request));
+    const reset = changedSettings(formToSettings({ ...settingsToForm(CONFIG), cache_limit_gb: '' }).settings, { ...CONFIG, cache_limit: 750_000_000 });
+    assert.deepEqual(reset, { cache_limit: null });
+  });
+
+  it('the cache folder is text, empty for the default; staying awake is a checkbox, on by default', () => {
+    const form = settingsToForm(CONFIG);
+    const edited = formToSettings({ ...form, cache_dir: ' /media/cache ', stay_awake: false }).settings;
+    const changes = changedSettings(edited, CONFIG);
+    assert.deepEqual(changes, { cache_dir: '/media/cache', stay_awake: false });
+    assert.ok(v.request(request(1, commands.settingsSet(changes))), v.errors(v.request));
+    const saved = { ...CONFIG, ...changes };
+    assert.deepEqual([settingsToForm(saved).cache_dir, settingsToForm(saved).stay_awake], ['/media/cache', false]);
+    assert.deepEqual(changedSettings(formToSettings({ ...settingsToForm(saved), cache_dir: '' }).settings, saved), { cache_dir: null });
+    // A daemon that does not name stay_awake has it on: an untouched box sends nothing.
+    assert.equal(settingsToForm({}).stay_awake, true);
+    assert.deepEqual(changedSettings(formToSettings(settingsToForm({})).settings, {}), {});
+    // A form without the box says nothing about it.
+    assert.equal(formToSettings({ seed_ratio: '1' }).settings.stay_awake, undefined);
+  });
+
+  it('words the cache use from status', () => {
+    const cache = { dir: '/home/ann/.cache/magnetcast/torrents', used: 1_234_000_000, limit: 20_000_000_000, torrents: 3 };
+    assert.equal(cacheUsageText(cache), 'Cache: 1.2 GB of 20 GB (3 torrents) in /home/ann/.cache/magnetcast/torrents');
+    assert.equal(cacheUsageText({ ...cache, used: 350_000_000, limit: 20 * 2 ** 30, torrents: 1 }), 'Cache: 350 MB of 21.5 GB (1 torrent) in /home/ann/.cache/magnetcast/torrents');
+    assert.equal(cacheUsageText(undefined), '', 'an older daemon: no line');
   });
 });

@@ -23,7 +23,11 @@ const SETTINGS = {
   seed_time_secs: 100,
   download_limit: 400000,
   upload_limit: null,
+  cache_dir: null,
+  cache_limit: null,
+  stay_awake: true,
 };
+const CACHE = { dir: '/home/ann/.cache/magnetcast/torrents', used: 1_234_000_000, limit: 20 * 2 ** 30, torrents: 2 };
 const TV = { name: 'Living Room TV', model: 'Chromecast', id: 'a', addr: '10.0.0.2:8009', group: false };
 
 /** Loads options.html and runs options.js against it; `answer(method, args)` plays the background. */
@@ -77,6 +81,7 @@ function daemon(method, [body] = []) {
   if (method === 'send' && body.cmd === 'settings_get') return SETTINGS;
   if (method === 'send' && body.cmd === 'interfaces') return { interfaces: [{ name: 'wg0', addresses: ['10.8.0.2'] }] };
   if (method === 'send' && body.cmd === 'settings_set') return { ...SETTINGS, ...body.settings };
+  if (method === 'send' && body.cmd === 'status') return { torrents: [], casts: [], cache: CACHE };
   return null;
 }
 
@@ -100,7 +105,7 @@ describe('options page', () => {
     await flush();
     await flush();
     assert.equal(p.$('daemon-fields').disabled, false);
-    const values = Object.fromEntries([...p.$('settings-form').elements].filter((e) => e.name).map((e) => [e.name, e.value]));
+    const values = Object.fromEntries([...p.$('settings-form').elements].filter((e) => e.name).map((e) => [e.name, e.type === 'checkbox' ? e.checked : e.value]));
     assert.deepEqual(values, {
       download_dir: '/home/ann/Downloads/magnetcast',
       default_device: 'Living Room TV',
@@ -110,9 +115,14 @@ describe('options page', () => {
       upload_limit_kbs: '',
       bind_interface: '',
       stream_host: '',
+      cache_limit_gb: '',
+      cache_dir: '',
+      stay_awake: true,
     });
     assert.equal(p.$('seed-time').validity.stepMismatch, false, '1.67 minutes is a valid value');
-    assert.deepEqual(p.calls.map((c) => c[1]?.cmd ?? c[0]), ['settings_get', 'interfaces', 'discoverDevices']);
+    assert.deepEqual(p.calls.map((c) => c[1]?.cmd ?? c[0]), ['settings_get', 'interfaces', 'status', 'discoverDevices']);
+    assert.equal(p.$('cache-usage').hidden, false);
+    assert.equal(p.$('cache-usage').textContent, 'Cache: 1.2 GB of 21.5 GB (2 torrents) in /home/ann/.cache/magnetcast/torrents');
   });
 
   it('rebuilds the device list only when the devices change', async () => {
@@ -156,5 +166,42 @@ describe('options page', () => {
     assert.deepEqual(p.calls.filter((c) => c[1]?.cmd === 'settings_set').map((c) => c[1].settings), [{ download_limit: null, upload_limit: 1500 }]);
     assert.equal(p.$('save-status').textContent, 'Saved.');
     assert.equal(p.$('upload-limit').value, '1.5');
+  });
+
+  it('saves the cache limit in bytes, the cache folder and staying awake, and shows the new limit', async () => {
+    let limit = null;
+    const p = await optionsPage((method, args) => {
+      const [body] = args;
+      if (method === 'send' && body.cmd === 'settings_set') limit = body.settings.cache_limit ?? limit;
+      if (method === 'send' && body.cmd === 'status') return { torrents: [], casts: [], cache: { ...CACHE, limit: limit ?? CACHE.limit } };
+      return daemon(method, args);
+    });
+    p.push(hostState('connected'));
+    await flush();
+    await flush();
+    p.$('cache-limit').value = '0';
+    await p.submit();
+    assert.match(p.$('cache-limit-error').textContent, /size in GB/);
+    assert.equal(p.$('cache-limit').getAttribute('aria-invalid'), 'true');
+    assert.ok(!p.calls.some((c) => c[1]?.cmd === 'settings_set'));
+
+    p.$('cache-limit').value = '2.5';
+    p.$('cache-dir').value = ' /media/cache ';
+    p.$('stay-awake').checked = false;
+    await p.submit();
+    await flush();
+    assert.deepEqual(p.calls.filter((c) => c[1]?.cmd === 'settings_set').map((c) => c[1].settings), [
+      { cache_dir: '/media/cache', cache_limit: 2_500_000_000, stay_awake: false },
+    ]);
+    assert.equal(p.$('save-status').textContent, 'Saved.');
+    assert.equal(p.$('cache-limit').value, '2.5');
+    assert.equal(p.$('cache-dir').value, '/media/cache');
+    assert.equal(p.$('stay-awake').checked, false);
+    assert.equal(p.$('cache-usage').textContent, 'Cache: 1.2 GB of 2.5 GB (2 torrents) in /home/ann/.cache/magnetcast/torrents');
+
+    p.$('cache-limit').value = '';
+    p.$('stay-awake').checked = true;
+    await p.submit();
+    assert.deepEqual(p.calls.filter((c) => c[1]?.cmd === 'settings_set').at(-1)[1].settings, { cache_limit: null, stay_awake: true });
   });
 });

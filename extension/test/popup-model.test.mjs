@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import { HASH, bare, described, events } from './helpers/fixtures.mjs';
 import { StateStore } from '../src/background/store.js';
-import { activeCast, announcement, appState, connectionModel, connectionText, currentPosition, deviceOptions, isDeviceAddress, pageStatus, playerModel, torrentModel } from '../src/popup/model.js';
+import { activeCast, announcement, appState, connectionModel, connectionText, currentPosition, deviceOptions, isDeviceAddress, keptNote, pageStatus, playerModel, torrentModel } from '../src/popup/model.js';
 
 function store(hostState = 'connected') {
   const s = new StateStore({ now: () => 10_000 });
@@ -153,6 +153,41 @@ describe('torrent rows', () => {
     assert.equal(m.stateLabel, 'Done (seed ratio 2 reached)');
     assert.equal(m.buffer, 'All downloaded');
     assert.equal(m.percent, '100%');
+  });
+});
+
+describe('keeping a torrent', () => {
+  const model = (s) => {
+    const snap = s.snapshot();
+    return torrentModel(snap.torrents[0], snap);
+  };
+
+  it('offers Keep while it is in the streaming cache, and marks it Kept afterwards', () => {
+    const s = store();
+    s.applyEvent(events.metadata);
+    s.applyEvent(events.progress());
+    assert.deepEqual(Object.fromEntries(['kept', 'canKeep', 'keepLabel'].map((k) => [k, model(s)[k]])), {
+      kept: false,
+      canKeep: true,
+      keepLabel: 'Keep Film in Downloads',
+    });
+    s.applyEvent(events.progress({ kept: true }));
+    assert.equal(model(s).kept, true);
+    assert.equal(model(s).canKeep, false);
+  });
+
+  it('offers neither before the first progress or while the metadata is fetched', () => {
+    const s = store();
+    s.applyEvent(events.metadata);
+    assert.equal(model(s).canKeep, false);
+    assert.equal(model(s).kept, false);
+    s.applyEvent(events.progress({ state: 'fetching_metadata', downloaded: 0, total: 0 }));
+    assert.equal(model(s).canKeep, false);
+  });
+
+  it('says what keep did: moved now, or when playback ends', () => {
+    assert.equal(keptNote({ torrent: HASH, path: '/home/ann/Downloads/magnetcast/film.mp4', moving: false }), 'Kept in Downloads: /home/ann/Downloads/magnetcast/film.mp4');
+    assert.equal(keptNote({ torrent: HASH, path: '/home/ann/.cache/magnetcast/torrents/c9e1/film.mp4', moving: true }), 'Kept — moves to Downloads when playback ends');
   });
 });
 

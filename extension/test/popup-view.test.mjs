@@ -16,8 +16,11 @@ import { request } from '../src/lib/protocol.js';
 const HTML = readFileSync(new URL('../src/popup.html', import.meta.url), 'utf8');
 const v = protocolValidators();
 
-/** `now` is the clock the view reads (a function, so a test can move it). */
-function popup({ now = () => 10_000 } = {}) {
+/**
+ * `now` is the clock the view reads (a function, so a test can move it); `answer(method, ...args)`
+ * plays the background for the calls a test cares about (null otherwise; throw to fail one).
+ */
+function popup({ now = () => 10_000, answer = () => null } = {}) {
   const dom = new JSDOM(HTML, { url: 'chrome-extension://phdoiealkcpenjnalbnfnaihbekbpehd/popup.html' });
   const calls = [];
   const copied = [];
@@ -26,7 +29,7 @@ function popup({ now = () => 10_000 } = {}) {
       calls.push([method, ...args]);
       if (method === 'send') assert.ok(v.request(request(1, args[0])), v.errors(v.request));
       if (method === 'chooseDevice') return args[0];
-      return null;
+      return answer(method, ...args) ?? null;
     },
     copy: async (text) => copied.push(text),
     now,
@@ -227,6 +230,76 @@ describe('popup view', () => {
     p.view.render(s.snapshot());
     assert.equal(p.doc.querySelectorAll('[data-testid="pending"]').length, 1);
     assert.equal(p.doc.querySelector('[data-testid="torrent"] .state').textContent, 'Fetching metadata');
+  });
+
+  it('offers Keep for a torrent in the streaming cache and says what it did', async () => {
+    let now = 10_000;
+    let release;
+    const answered = new Promise((resolve) => (release = resolve));
+    const p = popup({
+      now: () => now,
+      answer: async (method, body) => {
+        if (body?.cmd !== 'keep') return null;
+        await answered;
+        return { torrent: body.torrent, path: '/home/ann/.cache/magnetcast/torrents/c9e1/film.mp4', moving: true };
+      },
+    });
+    const s = store();
+    s.applyDescribed(described);
+    s.applyEvent(events.progress({ kept: false }));
+    p.view.render(s.snapshot());
+    const row = p.doc.querySelector('[data-testid="torrent"]');
+    const button = row.querySelector('.keep-torrent');
+    assert.equal(button.hidden, false);
+    assert.equal(button.textContent, 'Keep');
+    assert.equal(button.getAttribute('aria-label'), 'Keep Film in Downloads');
+    assert.equal(row.querySelector('.kept-mark').hidden, true);
+
+    button.click();
+    await flush();
+    assert.deepEqual(p.calls.filter((c) => c[1]?.cmd === 'keep').map((c) => c[1]), [{ cmd: 'keep', torrent: described.torrent }]);
+    assert.equal(button.disabled, true, 'one keep at a time');
+    assert.equal(button.textContent, 'Keeping…');
+    release();
+    await flush();
+    await flush();
+    assert.equal(button.disabled, false);
+    assert.equal(row.querySelector('.keep-note').textContent, 'Kept — moves to Downloads when playback ends');
+    assert.equal(row.querySelector('.keep-note').getAttribute('role'), 'status');
+    assert.ok(!p.visible('error'));
+
+    // The daemon's next progress says it is kept: a marker instead of the button.
+    s.applyEvent(events.progress({ kept: true }));
+    p.view.render(s.snapshot());
+    assert.equal(button.hidden, true);
+    assert.equal(row.querySelector('.kept-mark').hidden, false);
+    assert.equal(row.querySelector('.kept-mark').textContent, 'Kept');
+
+    // The note goes after a few seconds, with the popup's clock.
+    now += 7000;
+    p.view.tick();
+    assert.equal(row.querySelector('.keep-note').textContent, '');
+  });
+
+  it('shows why keep failed in the error banner', async () => {
+    const p = popup({
+      answer: async (method, body) => {
+        if (body?.cmd === 'keep') throw new Error('could not keep Film: Permission denied (os error 13)');
+        return null;
+      },
+    });
+    const s = store();
+    s.applyDescribed(described);
+    s.applyEvent(events.progress());
+    p.view.render(s.snapshot());
+    const row = p.doc.querySelector('[data-testid="torrent"]');
+    row.querySelector('.keep-torrent').click();
+    await flush();
+    await flush();
+    assert.ok(p.visible('error'));
+    assert.equal(p.$('error-message').textContent, 'could not keep Film: Permission denied (os error 13)');
+    assert.equal(row.querySelector('.keep-note').textContent, '');
+    assert.equal(row.querySelector('.keep-torrent').disabled, false, 'it can be tried again');
   });
 
   it('every control has an accessible name', () => {

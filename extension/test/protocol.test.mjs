@@ -31,10 +31,15 @@ const SAMPLES = {
   volume: [commands.volume({ level: 40, device: 'TV' }), commands.volume({ muted: true }), commands.volume({ level: 150, muted: false })],
   stop: [commands.stop(), commands.stop({ device: 'TV' })],
   set_seeding: [commands.setSeeding({ torrent: 'abc', ratio: 2, timeSecs: 3600 }), commands.setSeeding({ torrent: 'abc', followConfig: true })],
+  keep: [commands.keep({ torrent: 'c9e15763f722f23e98a29decdfae341b98d53056' })],
   remove: [commands.remove({ torrent: 'abc' }), commands.remove({ torrent: 'abc', deleteFiles: true })],
   devices: [commands.devices(), commands.devices({ timeoutSecs: 3 })],
   settings_get: [commands.settingsGet()],
-  settings_set: [commands.settingsSet({ seed_ratio: 1.5, bind_interface: null, download_dir: '/media/films' })],
+  settings_set: [
+    commands.settingsSet({ seed_ratio: 1.5, bind_interface: null, download_dir: '/media/films' }),
+    commands.settingsSet({ cache_limit: 2_500_000_000, cache_dir: '/media/cache', stay_awake: false }),
+    commands.settingsSet({ cache_limit: null, cache_dir: null, stay_awake: true }),
+  ],
   interfaces: [commands.interfaces()],
 };
 
@@ -66,6 +71,12 @@ describe('request builders', () => {
     assert.deepEqual(commands.pause({ device: null }), { cmd: 'pause' });
   });
 
+  it('keep names only the torrent, as the daemon takes it', () => {
+    assert.deepEqual(request(3, commands.keep({ torrent: 'abc' })), { v: 1, id: 3, cmd: 'keep', torrent: 'abc' });
+    // The extension's adds stream through the cache: `keep` is the user's later choice.
+    assert.equal('keep' in commands.add({ source: MAGNET }), false);
+  });
+
   it('send add.file as a string, as the daemon takes an index or a name', () => {
     assert.equal(commands.add({ source: MAGNET, file: 0 }).file, '0');
   });
@@ -83,6 +94,7 @@ describe('request builders', () => {
     assert.throws(() => commands.volume({}), /level \(0-100\) or muted/);
     assert.throws(() => commands.selectFile({ torrent: 'abc', file: -1 }), /file index/);
     assert.throws(() => commands.play({}), /needs a torrent/);
+    assert.throws(() => commands.keep({}), /keep needs a torrent/);
     assert.throws(() => commands.settingsSet({ listen_port: 1 }), /not a browser setting: listen_port/);
     assert.throws(() => request(0, commands.list()), /positive integers/);
     assert.throws(() => request(1, { cmd: 'launch_missiles' }), /unknown command/);

@@ -9,7 +9,7 @@ const v = protocolValidators();
 
 describe('fixtures', () => {
   it('are valid host messages', () => {
-    const all = [events.added, events.metadata, events.progress(), events.completed, events.error, events.removed, events.cast()];
+    const all = [events.added, events.metadata, events.progress(), events.progress({ kept: true }), events.completed, events.error, events.removed, events.evicted, events.cast()];
     for (const e of all) assert.ok(v.hostMessage(e) && v.event(e), `${e.event}: ${v.errors(v.event)}`);
     assert.ok(v.progress(bare(events.progress())), v.errors(v.progress));
     assert.ok(v.castStatus(bare(events.cast())), v.errors(v.castStatus));
@@ -42,6 +42,18 @@ describe('StateStore', () => {
     assert.equal(store.snapshot().torrents[0].error, 'disk full: /media/films');
     store.applyEvent(events.removed);
     assert.deepEqual(store.snapshot().torrents, []);
+  });
+
+  it('keeps whether a torrent is kept, and forgets one evicted from the cache', () => {
+    const store = new StateStore();
+    store.applyEvent(events.metadata);
+    store.applyEvent(events.progress());
+    assert.equal(store.snapshot().torrents[0].progress.kept, false);
+    store.applyEvent(events.progress({ kept: true }));
+    assert.equal(store.snapshot().torrents[0].progress.kept, true);
+    store.applyEvent(events.evicted);
+    assert.deepEqual(store.snapshot().torrents, []);
+    assert.equal(store.snapshot().error, null, 'an eviction is news, not an error');
   });
 
   it('a daemon-wide error has no torrent', () => {

@@ -57,8 +57,9 @@ describe('ui methods', () => {
   });
 
   it('give each command a timeout that fits what it waits for', async () => {
-    const s = setup({ add: () => ({}), list: () => ({}) });
+    const s = setup({ add: () => ({}), list: () => ({}), keep: (b) => ({ torrent: b.torrent, path: '/d/film.mp4', moving: false }) });
     await s.methods.send(commands.add({ source: 'magnet:?xt=urn:btih:abc' }));
+    await s.methods.send(commands.keep({ torrent: 'abc' }));
     await s.methods.send(commands.devices({ timeoutSecs: 5 }));
     await s.methods.send(commands.list());
     s.store.setChosenDevice('TV');
@@ -66,6 +67,7 @@ describe('ui methods', () => {
     await s.methods.discoverDevices();
     assert.deepEqual(s.port.requests.map((r) => [r.body.cmd, r.timeoutMs]), [
       ['add', 150_000],
+      ['keep', 300_000],
       ['devices', 15_000],
       ['list', 15_000],
       ['play', 45_000],

@@ -12,7 +12,7 @@ import { Badge } from './badge.js';
 import { createCaster } from './cast-link.js';
 import { registerContextMenu } from './context-menu.js';
 import { NativePort } from './native-port.js';
-import { Notifier } from './notify.js';
+import { Notifier, handleHostEvent } from './notify.js';
 import { StateStore } from './store.js';
 import { createUiMethods, serveUi } from './ui-bridge.js';
 import { ext } from '../lib/browser.js';
@@ -32,13 +32,7 @@ const methods = createUiMethods({ port, store, caster, storage });
 
 store.subscribe((snapshot) => badge.show(snapshot));
 
-port.onEvent((message) => {
-  store.applyEvent(message);
-  notifier.onEvent(message, {
-    nameOf: (id) => store.nameOf(id),
-    torrentForMedia: (url) => store.torrentForMedia(url),
-  });
-});
+port.onEvent((message) => handleHostEvent(message, { store, notifier }));
 
 port.onRelayError((error) => store.setError(error.message));
 

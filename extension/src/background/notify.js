@@ -1,5 +1,6 @@
 // System notifications for the moments a person is not looking at the popup: the video is on the
-// TV, the download finished, or something failed (with the daemon's own words).
+// TV, the download finished, magnetcast removed a torrent by itself (evicted from the streaming
+// cache, with the daemon's reason), or something failed (with the daemon's own words).
 
 import { fileNameOf } from '../lib/links.js';
 
@@ -45,6 +46,12 @@ export class Notifier {
         const name = nameOf(message.torrent) ?? message.torrent;
         return { id: `completed:${message.torrent}`, title: 'Download finished', message: name };
       }
+      case 'removed': {
+        // Only removals the user did not ask for carry a reason.
+        if (!message.reason) return null;
+        const name = nameOf(message.torrent) ?? `Torrent ${message.torrent.slice(0, 12)}…`;
+        return { id: `removed:${message.torrent}`, title: 'Removed by magnetcast', message: `${name}: ${message.reason}` };
+      }
       case 'error':
         return {
           id: `error:${message.torrent ?? 'daemon'}`,
@@ -77,6 +84,18 @@ export class Notifier {
       )
       .catch(() => {});
   }
+}
+
+/**
+ * The background's handling of one host event: notify, then apply it to the store. In this order
+ * because the notification names the torrent from the store, which forgets a removed one.
+ */
+export function handleHostEvent(message, { store, notifier }) {
+  notifier.onEvent(message, {
+    nameOf: (id) => store.nameOf(id),
+    torrentForMedia: (url) => store.torrentForMedia(url),
+  });
+  store.applyEvent(message);
 }
 
 function mediaKey(cast) {

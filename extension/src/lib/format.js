@@ -1,5 +1,6 @@
-// Human-readable numbers for the popup and the badge. Binary units, as the CLI prints them
-// (indicatif's HumanBytes), so the terminal and the browser show the same figures.
+// Human-readable numbers for the popup, the badge and the options page. Binary units, as the CLI
+// prints progress (indicatif's HumanBytes), so the terminal and the browser show the same figures;
+// the streaming cache in decimal ones, as the daemon words its limit.
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
@@ -15,6 +16,25 @@ export function formatBytes(bytes) {
   // Three significant digits: "1.50 MiB", "15.0 MiB", "150 MiB".
   const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
   return `${value.toFixed(digits)} ${UNITS[unit]}`;
+}
+
+const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
+
+/**
+ * Decimal units (1000), as the daemon's own messages count sizes ("limit 2.0 MB"): `350 MB`,
+ * `1.2 GB`, `20 GB`.
+ */
+export function formatDecimalBytes(bytes) {
+  if (!Number.isFinite(bytes) || bytes < 0) return '—';
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < DECIMAL_UNITS.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : 1;
+  // "20 GB" rather than "20.0 GB": the options field shows the limit as typed.
+  return `${Number(value.toFixed(digits))} ${DECIMAL_UNITS[unit]}`;
 }
 
 export function formatSpeed(bytesPerSecond) {

@@ -20,6 +20,7 @@ export const COMMANDS = Object.freeze([
   'volume',
   'stop',
   'set_seeding',
+  'keep',
   'remove',
   'devices',
   'settings_get',
@@ -37,6 +38,9 @@ export const SETTINGS_KEYS = Object.freeze([
   'bind_interface',
   'default_device',
   'stream_host',
+  'cache_dir',
+  'cache_limit',
+  'stay_awake',
 ]);
 
 function body(cmd, fields) {
@@ -132,6 +136,11 @@ export const commands = {
       time_secs: timeSecs ?? undefined,
       follow_config: followConfig ? true : undefined,
     });
+  },
+  /** Moves a torrent out of the streaming cache into download_dir, never to be evicted. */
+  keep({ torrent } = {}) {
+    need(isText(torrent), 'keep needs a torrent');
+    return body('keep', { torrent });
   },
   remove({ torrent, deleteFiles = false } = {}) {
     need(isText(torrent), 'remove needs a torrent');

@@ -1,7 +1,7 @@
 // Options page: the daemon's settings (through the background, so the CLI reads the same
 // config.toml) and the browser-only "catch magnet clicks" switch (extension storage).
 
-import { changedSettings, formToSettings, settingsToForm } from './form.js';
+import { cacheUsageText, changedSettings, formToSettings, settingsToForm } from './form.js';
 import { ext } from '../lib/browser.js';
 import { STORAGE_KEYS } from '../lib/messages.js';
 import { commands } from '../lib/protocol.js';
@@ -13,6 +13,13 @@ const form = $('settings-form');
 /** The form's fields are named as settingsToForm names its values. */
 const FIELD_NAMES = Object.keys(settingsToForm());
 const field = (name) => form.elements[name];
+const isBox = (name) => field(name).type === 'checkbox';
+/** A field's value as settingsToForm gives it: `checked` for a checkbox, else the text. */
+const readField = (name) => (isBox(name) ? field(name).checked : field(name).value);
+function writeField(name, value) {
+  if (isBox(name)) field(name).checked = value;
+  else field(name).value = value;
+}
 /** A field that can be wrong has a `<p id="<its id>-error">` for the message. */
 const errorBox = (name) => $(`${field(name).id}-error`);
 const CHECKED_FIELDS = FIELD_NAMES.filter((name) => errorBox(name));
@@ -29,7 +36,19 @@ function fill(settings) {
   original = settings;
   const values = settingsToForm(settings);
   ensureInterfaceOption(values.bind_interface);
-  for (const name of FIELD_NAMES) field(name).value = values[name];
+  for (const name of FIELD_NAMES) writeField(name, values[name]);
+}
+
+/** How full the streaming cache is, from `status` (fetched when the page loads and after a new limit is saved). */
+async function showCache() {
+  let text = '';
+  try {
+    text = cacheUsageText((await client.call('send', commands.status()))?.cache);
+  } catch {
+    // The line stays away; the settings still work.
+  }
+  $('cache-usage').textContent = text;
+  $('cache-usage').hidden = !text;
 }
 
 /** A configured interface that is not up right now must still show (and stay selected). */
@@ -101,6 +120,7 @@ async function load() {
     fill(settings);
     $('daemon-fields').disabled = false;
     status('daemon-status', 'Saved in magnetcast’s config.toml; the command line uses the same settings.');
+    showCache();
     client.call('discoverDevices').catch(() => {});
   } catch (e) {
     loadedFor = false;
@@ -110,13 +130,10 @@ async function load() {
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
-  const values = Object.fromEntries(FIELD_NAMES.map((name) => [name, field(name).value]));
+  // A number field holding text reports an empty value, which would read as "unset" and clear the
+  // setting: it goes through as text that is no number, so the field's own message shows.
+  const values = Object.fromEntries(FIELD_NAMES.map((name) => [name, field(name).validity.badInput ? 'not a number' : readField(name)]));
   const { settings, errors } = formToSettings(values);
-  // A number field holding text reports an empty value; without this check it would read as
-  // "no limit" and clear the setting.
-  for (const name of CHECKED_FIELDS) {
-    if (field(name).validity.badInput) errors[name] = 'Enter a number, or leave it empty for no limit.';
-  }
   for (const name of CHECKED_FIELDS) {
     errorBox(name).textContent = errors[name] ?? '';
     field(name).setAttribute('aria-invalid', String(Boolean(errors[name])));
@@ -137,6 +154,7 @@ form.addEventListener('submit', async (event) => {
   try {
     fill(await client.call('send', commands.settingsSet(changes)));
     status('save-status', 'Saved.', 'ok');
+    if ('cache_limit' in changes) showCache();
   } catch (e) {
     // The daemon's message names the key and the problem (e.g. an unknown interface).
     status('save-status', `Not saved: ${e.message}`, 'error');

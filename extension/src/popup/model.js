@@ -202,9 +202,10 @@ export function torrentModel(t, state) {
   const state_ = p?.state ?? (t.name ? 'starting' : 'fetching_metadata');
   let stateLabel = TORRENT_LABELS[state_] ?? state_;
   if (p?.reason && (state_ === 'finished' || state_ === 'paused' || state_ === 'error')) stateLabel += ` (${p.reason})`;
+  const name = t.name ?? `Torrent ${t.id.slice(0, 12)}…`;
   return {
     id: t.id,
-    name: t.name ?? `Torrent ${t.id.slice(0, 12)}…`,
+    name,
     state: state_,
     stateLabel,
     fraction: total > 0 ? Math.min(1, downloaded / total) : 0,
@@ -215,12 +216,21 @@ export function torrentModel(t, state) {
     buffer,
     error: t.error ?? null,
     onDevice: cast ? `On ${cast.device}` : '',
+    // Unknown before the first progress (and nothing to keep before the metadata): neither shows.
+    kept: Boolean(p?.kept),
+    canKeep: Boolean(p) && !p.kept && state_ !== 'fetching_metadata',
+    keepLabel: `Keep ${name} in Downloads`,
     // Nothing to play before the metadata names the files.
     canCast: state_ !== 'fetching_metadata' && (!cast || cast.player_state === 'IDLE' || !cast.player_state),
     fileCount: t.fileCount ?? 0,
     files: t.files,
     selected: t.selected,
   };
+}
+
+/** What a torrent's row says for a while after `keep` answered (`{torrent, path, moving}`). */
+export function keptNote(result) {
+  return result?.moving ? 'Kept — moves to Downloads when playback ends' : `Kept in Downloads${result?.path ? `: ${result.path}` : ''}`;
 }
 
 /** The device picker's entries: automatic first, then discovered devices, then a manual choice. */

@@ -2,12 +2,14 @@
 // and updated in place, so focus, an open <select> or a dragged slider survive the several updates
 // a second that progress brings.
 
-import { announcement, appState, connectionModel, connectionText, deviceOptions, isDeviceAddress, playerModel, torrentModel } from './model.js';
+import { announcement, appState, connectionModel, connectionText, deviceOptions, isDeviceAddress, keptNote, playerModel, torrentModel } from './model.js';
 import { formatTime } from '../lib/format.js';
 import { commands } from '../lib/protocol.js';
 
 /** After the user touches a slider, live updates leave it alone for this long. */
 const EDIT_GRACE_MS = 1500;
+/** How long a torrent's row says what `keep` did. */
+const KEPT_NOTE_MS = 6000;
 const INSTALL_COMMAND = 'magnetcast install';
 
 /**
@@ -25,6 +27,10 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
   let announced = '';
   let discoveryStarted = false;
   let toggleBusy = false;
+  /** Torrents whose `keep` is in flight (their button is disabled until it answers). */
+  const keeping = new Set();
+  /** What `keep` answered, by torrent: `{text, until}`. */
+  const keptNotes = new Map();
 
   const editing = (el) => now() - (editedAt.get(el) ?? -Infinity) < EDIT_GRACE_MS;
 
@@ -137,8 +143,24 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
     if (!li) return;
     const id = li.dataset.torrent;
     if (e.target.closest('.cast-torrent')) run(call('playTorrent', id));
+    else if (e.target.closest('.keep-torrent')) keep(id);
     else if (e.target.closest('.remove-torrent')) send(commands.remove({ torrent: id, deleteFiles: false }));
   });
+
+  /** A failure shows in the error banner (run); success, in the row for a few seconds. */
+  async function keep(id) {
+    if (keeping.has(id)) return;
+    keeping.add(id);
+    if (state) renderTorrents(state);
+    try {
+      const result = await send(commands.keep({ torrent: id }));
+      if (result) keptNotes.set(id, { text: keptNote(result), until: now() + KEPT_NOTE_MS });
+    } finally {
+      keeping.delete(id);
+      if (state) render(state);
+    }
+  }
+
   $('torrents').addEventListener('change', async (e) => {
     if (!e.target.matches('.file-select')) return;
     const id = e.target.closest('li[data-torrent]').dataset.torrent;
@@ -307,6 +329,20 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
     }
   }
 
+  function renderKeep(li, m) {
+    const button = li.querySelector('.keep-torrent');
+    button.hidden = !m.canKeep;
+    button.disabled = keeping.has(m.id);
+    button.textContent = keeping.has(m.id) ? 'Keeping…' : 'Keep';
+    button.setAttribute('aria-label', m.keepLabel);
+    li.querySelector('.kept-mark').hidden = !m.kept;
+    const note = keptNotes.get(m.id);
+    if (note && note.until <= now()) keptNotes.delete(m.id);
+    const text = note && note.until > now() ? note.text : '';
+    const box = li.querySelector('.keep-note');
+    if (box.textContent !== text) box.textContent = text;
+  }
+
   function renderTorrents(s) {
     const list = $('torrents');
     const wanted = [];
@@ -330,12 +366,14 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
       err.textContent = m.error ?? '';
       li.querySelector('.on-device').textContent = m.onDevice;
       li.querySelector('.cast-torrent').hidden = !m.canCast;
+      renderKeep(li, m);
       renderFiles(li, m);
       wanted.push(li);
     }
     for (const [id, li] of items) {
       if (!s.torrents.some((t) => t.id === id)) {
         items.delete(id);
+        keptNotes.delete(id);
         li.remove();
       }
     }
@@ -371,6 +409,8 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
   function tick() {
     if (!state) return;
     renderPlayer(state);
+    // A keep note goes when its time is up.
+    if (keptNotes.size) renderTorrents(state);
     if (app.dataset.state === 'not-installed' || app.dataset.state === 'disconnected') renderPanels(state);
   }
 

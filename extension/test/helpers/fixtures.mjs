@@ -38,11 +38,20 @@ export const events = {
     finished: false,
     active_secs: 95,
     seeding_secs: 0,
+    kept: false,
     ...patch,
   }),
   completed: { v: 1, event: 'completed', torrent: HASH },
   error: { v: 1, event: 'error', torrent: HASH, message: 'disk full: /media/films' },
   removed: { v: 1, event: 'removed', torrent: HASH, files_deleted: false },
+  /** A removal the user did not ask for: the streaming cache made room for another torrent. */
+  evicted: {
+    v: 1,
+    event: 'removed',
+    torrent: HASH,
+    files_deleted: true,
+    reason: 'evicted from the streaming cache to make room for Other Film (limit 2.0 MB): watched least recently',
+  },
   cast: (patch = {}) => ({
     v: 1,
     event: 'cast',
