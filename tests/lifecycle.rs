@@ -7,7 +7,7 @@ mod harness;
 use std::path::Path;
 use std::time::Duration;
 
-use harness::{OFFLINE_TOML, Seeded, magnetcast, seeded, wait_for};
+use harness::{OFFLINE_TOML, Seeded, magnetcast, request, seeded, wait_for};
 use magnetcast::Paths;
 use magnetcast::daemon::read_runtime;
 use serde_json::Value;
@@ -98,15 +98,6 @@ async fn kill_9_mid_download_then_restart_resumes_from_verified_pieces() {
             .success()
     );
     seed.stop().await;
-}
-
-async fn request(paths: &Paths, command: magnetcast::protocol::Command) -> Value {
-    let mut socket = magnetcast::daemon::client::connect(paths).await.unwrap();
-    let reply = magnetcast::daemon::client::request(&mut socket, command)
-        .await
-        .unwrap();
-    assert!(reply.ok, "{reply:?}");
-    reply.result.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

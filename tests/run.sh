@@ -9,6 +9,8 @@
 #   python3-zeroconf  the test Cast receiver's mDNS advertisement
 #   chromium          the browser of the extension's end-to-end test (driven by playwright-core)
 #   nodejs, npm       build, lint and unit-test the extension (when the machine has no Node.js)
+#   dbus-daemon, python3-dbus, python3-gi  a private D-Bus bus and a stand-in for systemd-logind,
+#                     which sees the daemon take and release the sleep inhibitor
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +23,8 @@ command -v openssl >/dev/null || missing+=(openssl)
 /usr/bin/python3 -c 'import zeroconf' 2>/dev/null || missing+=(python3-zeroconf)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+command -v dbus-daemon >/dev/null || missing+=(dbus-daemon)
+/usr/bin/python3 -c 'import dbus; from gi.repository import GLib' 2>/dev/null || missing+=(python3-dbus python3-gi)
 if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -4,6 +4,7 @@
 //! stream server ([`stream::StreamServer`]) serves a torrent file over HTTP with Range support.
 //! The binary (`magnetcast`) is a thin CLI over these.
 
+pub mod awake;
 pub mod cast;
 pub mod config;
 pub mod daemon;

@@ -32,6 +32,7 @@ impl Service {
         let engine = TorrentEngine::new(config, &paths).await?;
         let server = StreamServer::start(engine.clone(), None).await?;
         tokio::spawn(crate::resume::remember(engine.clone()));
+        tokio::spawn(crate::awake::run(engine.clone()));
         Ok(Arc::new(Self {
             engine,
             server,

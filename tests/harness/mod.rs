@@ -350,12 +350,29 @@ impl Drop for DaemonGuard {
     }
 }
 
+/// One request to the daemon under `paths`; panics unless it succeeds; returns its result.
+pub async fn request(paths: &Paths, command: magnetcast::protocol::Command) -> serde_json::Value {
+    let mut socket = magnetcast::daemon::client::connect(paths).await.unwrap();
+    let reply = magnetcast::daemon::client::request(&mut socket, command)
+        .await
+        .unwrap();
+    assert!(reply.ok, "{reply:?}");
+    reply.result.unwrap()
+}
+
 /// `magnetcast daemon` under `home`, once it has written its runtime file (a stale one from a
 /// killed daemon is removed first).
 pub async fn start_daemon(home: &Path) -> tokio::process::Child {
+    start_daemon_with_env(home, &[]).await
+}
+
+/// `start_daemon` with extra environment variables.
+pub async fn start_daemon_with_env(home: &Path, env: &[(&str, &str)]) -> tokio::process::Child {
     let paths = Paths::under(home);
     let _ = std::fs::remove_file(magnetcast::daemon::runtime_file(&paths));
-    let child = magnetcast(home).arg("daemon").spawn().unwrap();
+    let mut cmd = magnetcast(home);
+    cmd.arg("daemon").envs(env.iter().copied());
+    let child = cmd.spawn().unwrap();
     wait_for("the daemon's runtime file", Duration::from_secs(30), || {
         let r = magnetcast::daemon::read_runtime(&paths);
         async move { r.map(|_| ()) }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use magnetcast::cast::{self, CastCommand, Device, DeviceSession, LoadRequest};
+use magnetcast::engine::Torrent;
 use magnetcast::{Config, Error, TorrentEngine};
 
 /// The device `play` should use; when none was named and the network does not make the choice
@@ -20,14 +21,16 @@ pub async fn choose(
     }
 }
 
-/// Connects to `device` and asks it to play `url`.
+/// Connects to `device` and asks it to play `torrent`'s selected file from `url`.
 pub async fn start(
     engine: &TorrentEngine,
     device: Device,
-    load: LoadRequest,
+    torrent: &Torrent,
+    url: String,
 ) -> anyhow::Result<Arc<DeviceSession>> {
-    let session = DeviceSession::connect(device, engine.events.clone()).await?;
-    session.send(CastCommand::Load(load));
+    let session = DeviceSession::connect(device.clone(), engine.events.clone()).await?;
+    engine.casting.started(&device.name, torrent.info_hash);
+    session.send(CastCommand::Load(LoadRequest::for_torrent(torrent, url)));
     Ok(session)
 }
 

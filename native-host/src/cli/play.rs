@@ -4,7 +4,6 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use magnetcast::cast::LoadRequest;
 use magnetcast::engine::{AddOptions, Torrent};
 use magnetcast::{Config, Paths, StreamServer, TorrentEngine, TorrentSource};
 
@@ -34,6 +33,7 @@ impl Playback {
             .await
             .context("cannot start the torrent engine")?;
         let server = StreamServer::start(engine.clone(), None).await?;
+        tokio::spawn(magnetcast::awake::run(engine.clone()));
         let output = Arc::new(Output::new(json));
         let printer = tokio::spawn({
             let output = output.clone();
@@ -99,7 +99,8 @@ pub async fn run(ctx: Ctx, args: PlayArgs) -> anyhow::Result<()> {
         Ok(device) => match cast::start(
             &playback.engine,
             device,
-            LoadRequest::for_torrent(&playback.torrent, playback.url.clone()),
+            &playback.torrent,
+            playback.url.clone(),
         )
         .await
         {

@@ -877,6 +877,18 @@ impl TorrentEngine {
         Ok(())
     }
 
+    /// Returns once `shutdown` has begun.
+    pub async fn stopped(&self) {
+        self.cancel.cancelled().await
+    }
+
+    /// A stream of any torrent was read within `window`.
+    pub fn reading_within(&self, window: Duration) -> bool {
+        self.torrents()
+            .iter()
+            .any(|t| t.streams.read_within(window))
+    }
+
     /// Stops every poller and the session, saving the totals. Streams still open fail their next
     /// read.
     pub async fn shutdown(&self) {

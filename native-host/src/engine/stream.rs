@@ -98,6 +98,14 @@ impl StreamSet {
         cursors.iter().filter_map(Weak::upgrade).collect()
     }
 
+    /// An open stream was read (or opened, or moved) within `window`.
+    pub fn read_within(&self, window: std::time::Duration) -> bool {
+        let now = self.epoch.elapsed().as_millis() as u64;
+        self.live()
+            .iter()
+            .any(|c| now.saturating_sub(c.last_read_ms()) < window.as_millis() as u64)
+    }
+
     /// The stream the player is using now: the most recently read one.
     pub fn playhead(&self) -> Option<(usize, u64)> {
         self.live()
