@@ -1,6 +1,6 @@
 //! Bandwidth caps changed while the daemon runs, through the CLI (`magnetcast limit`, which is the
 //! protocol's `settings_set`): a download cap holds within 10 % on a loopback swarm, and lifting it
-//! lets the download finish at full speed.
+//! lets the download finish at full speed; a cap below what a cast video needs is said.
 
 #[path = "harness/mod.rs"]
 mod harness;
@@ -109,4 +109,65 @@ async fn a_download_cap_set_at_run_time_holds_and_lifting_it_lets_the_download_f
     let _ = harness::terminate(&mut play, Duration::from_secs(10)).await;
     let _ = harness::terminate(&mut daemon, Duration::from_secs(10)).await;
     seed.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cap_below_what_the_cast_video_needs_is_said_and_lifting_it_clears_the_warning() {
+    use magnetcast::protocol::Command;
+    // About 3 Mbit/s, about 400 kB/s: a 100 kB/s cap starves it.
+    let Seeded { work, seed, .. } = seeded(30, 3000, None).await;
+    let home = work.path().join("home");
+    harness::home_with_config(&home, "");
+    let paths = magnetcast::Paths::under(&home);
+    let mut tv = harness::Receiver::start(&[]).await;
+    let mut daemon = harness::start_daemon(&home).await;
+    limit(&home, &["--down", "100KB"]).await;
+
+    let add = Command::Add {
+        source: Some(seed.magnet()),
+        torrent_base64: None,
+        file: None,
+        device: Some(tv.addr()),
+        keep: false,
+    };
+    harness::request(&paths, add).await;
+    let warning = || async {
+        let out = magnetcast(&home)
+            .args(["status", "--json"])
+            .output()
+            .await
+            .ok()?;
+        let s: Value = serde_json::from_slice(&out.stdout).ok()?;
+        Some(s["torrents"][0]["warning"].as_str().map(str::to_string))
+    };
+    let said = wait_for("the warning once the TV told the duration", T, || async {
+        warning().await.flatten()
+    })
+    .await;
+    assert!(
+        said.contains("download cap (100 kB/s) is below what") && said.contains("needs to play"),
+        "{said}"
+    );
+    let printed = limit(&home, &["--down", "100KB"]).await;
+    assert!(printed.contains("warning: the download cap"), "{printed}");
+    tv.wait("the TV got the stream", T, |v| {
+        (v["event"] == "state" && v["playerState"] == "PLAYING").then_some(())
+    })
+    .await;
+
+    let mut status = magnetcast(&home);
+    status.arg("status");
+    let shown = harness::stdout_of(status).await;
+    assert!(
+        shown.contains("cache: ") && shown.contains(" MB of ") && shown.contains("1 torrents"),
+        "status shows the streaming cache's use against its limit: {shown}"
+    );
+
+    let printed = limit(&home, &["--down", "off"]).await;
+    assert!(!printed.contains("warning"), "{printed}");
+    wait_for("no warning without a cap", T, || async {
+        (warning().await? == None).then_some(())
+    })
+    .await;
+    let _ = harness::terminate(&mut daemon, Duration::from_secs(10)).await;
 }

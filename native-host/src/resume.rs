@@ -1,7 +1,7 @@
 //! Where each torrent was being watched, so casting it again (after a stop, a restart of the
 //! daemon or of the TV) starts where the viewer left off. The device's own MEDIA_STATUS is the
 //! truth: its position is saved per torrent while it plays or is paused, and forgotten when the
-//! video played to the end.
+//! video played to the end. The duration it reports tells the engine the video's bitrate.
 
 use std::sync::Arc;
 
@@ -33,6 +33,9 @@ pub async fn remember(engine: Arc<TorrentEngine>) {
         let Some(torrent) = engine.casting.torrent_on(&status.device) else {
             continue;
         };
+        if let Some(d) = status.duration {
+            engine.learn_duration(&torrent, d);
+        }
         match (status.player_state.as_deref(), status.position) {
             (Some("PLAYING" | "PAUSED"), Some(p)) => engine.save_position(&torrent, Some(p)),
             (Some("IDLE"), _) if status.idle_reason.as_deref() == Some("FINISHED") => {

@@ -105,6 +105,13 @@ pub async fn limit(ctx: Ctx, down: Option<String>, up: Option<String>) -> anyhow
             None => println!("{label}: no cap"),
         }
     }
+    // A cap below what a video being watched needs: say so now, not when the TV stalls.
+    let status = result(client::request(&mut socket, Command::Status { torrent: None }).await?)?;
+    for t in status["torrents"].as_array().into_iter().flatten() {
+        if let Some(w) = t["warning"].as_str() {
+            println!("warning: {w}");
+        }
+    }
     Ok(())
 }
 

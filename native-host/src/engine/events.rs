@@ -82,4 +82,8 @@ pub struct Progress {
     /// In `download_dir` (or on its way there) and never evicted, rather than in the cache.
     #[serde(default)]
     pub kept: bool,
+    /// Something the viewer should know that stops nothing by itself (the download cap is
+    /// below what playback needs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }

@@ -10,6 +10,7 @@ pub mod files;
 pub mod hold;
 mod keep;
 mod link;
+mod need;
 mod progress;
 mod queue;
 mod scheduler;
@@ -67,6 +68,10 @@ pub struct TorrentEngine {
     pub casting: casting::Casting,
     /// Kept torrents that could not be moved out of the cache this run (they stay, kept).
     keep_failed: Mutex<HashSet<InfoHash>>,
+    /// Bytes per second each watched torrent's playback needs, as its player's duration says.
+    playback_rates: Mutex<HashMap<InfoHash, u64>>,
+    /// Torrents told that the download cap starves their playback.
+    rate_warned: Mutex<HashSet<InfoHash>>,
     pub events: broadcast::Sender<TorrentEvent>,
     api: Api,
     http: reqwest::Client,
@@ -269,6 +274,8 @@ impl TorrentEngine {
             cache_dir,
             casting: casting::Casting::default(),
             keep_failed: Mutex::default(),
+            playback_rates: Mutex::default(),
+            rate_warned: Mutex::default(),
             api: Api::new(session.clone(), None),
             session,
             bound_interface: config.bind_interface.clone(),

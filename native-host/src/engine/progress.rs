@@ -142,6 +142,7 @@ pub(super) fn snapshot(
         active_secs,
         seeding_secs,
         kept: engine.is_kept(torrent),
+        warning: engine.rate_warning(torrent, stats),
     }
 }
 

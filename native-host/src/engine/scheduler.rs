@@ -1,8 +1,8 @@
 //! One supervisor task per engine, woken by adds, removals, new streams and setting changes, and
 //! once a second in any case: it runs the watches that hold torrents (the bound interface,
 //! `link.rs`; disk space, `space.rs`), keeps the streaming cache under its limit (`cache.rs`),
-//! moves kept torrents out of it once nothing reads them (`keep.rs`) and applies the download
-//! queue (`queue.rs`).
+//! moves kept torrents out of it once nothing reads them (`keep.rs`), says when the download cap
+//! starves playback (`need.rs`) and applies the download queue (`queue.rs`).
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
@@ -26,6 +26,7 @@ pub(super) async fn supervise(engine: Weak<TorrentEngine>, cancel: CancellationT
         e.watch_space().await;
         e.watch_cache().await;
         e.move_kept().await;
+        e.watch_rates();
         e.schedule().await;
         let wake = e.wake.clone();
         drop(e);
