@@ -166,7 +166,7 @@ async fn a_cap_below_what_the_cast_video_needs_is_said_and_lifting_it_clears_the
     let printed = limit(&home, &["--down", "off"]).await;
     assert!(!printed.contains("warning"), "{printed}");
     wait_for("no warning without a cap", T, || async {
-        (warning().await? == None).then_some(())
+        warning().await?.is_none().then_some(())
     })
     .await;
     let _ = harness::terminate(&mut daemon, Duration::from_secs(10)).await;
