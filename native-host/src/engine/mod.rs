@@ -502,9 +502,10 @@ impl TorrentEngine {
         self.config.lock().unwrap().clone()
     }
 
-    /// Puts new settings in force at once: seeding limits, the queue, rate caps, the stream host,
-    /// devices, timeouts. What librqbit reads only when its session starts (listener, DHT, UPnP,
-    /// trackers, `bind_interface`, the download folder) takes effect at the next start.
+    /// Puts new settings in force at once: seeding limits, the queue, rate caps, the cache limit,
+    /// staying awake, the stream host, devices, timeouts. What librqbit reads only when its
+    /// session starts (listener, DHT, UPnP, trackers, `bind_interface`) and the two folders take
+    /// effect at the next start.
     pub fn set_config(&self, config: Config) {
         let mut current = self.config.lock().unwrap();
         if (config.download_limit, config.upload_limit)
