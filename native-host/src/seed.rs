@@ -22,6 +22,8 @@ pub struct SeedOptions {
     pub trackers: Vec<String>,
     /// Throttle, so a test can read while the download is still under way.
     pub upload_limit_bps: Option<NonZeroU32>,
+    /// 0 picks a free port; a fixed one lets a seeder come back where peers knew it.
+    pub listen_port: u16,
 }
 
 impl Default for SeedOptions {
@@ -31,6 +33,7 @@ impl Default for SeedOptions {
             piece_length: None,
             trackers: Vec::new(),
             upload_limit_bps: None,
+            listen_port: 0,
         }
     }
 }
@@ -57,7 +60,7 @@ impl LocalSeeder {
                 disable_local_service_discovery: true,
                 disable_trackers: opts.trackers.is_empty(),
                 listen: Some(ListenerOptions {
-                    listen_addr: SocketAddr::new(opts.listen_ip, 0),
+                    listen_addr: SocketAddr::new(opts.listen_ip, opts.listen_port),
                     ipv4_only: opts.listen_ip.is_ipv4(),
                     ..Default::default()
                 }),

@@ -181,7 +181,11 @@ impl TorrentSource {
     /// Interprets one command-line argument.
     pub fn parse_arg(arg: &str) -> Result<Self> {
         let arg = arg.trim();
-        if arg.len() >= 7 && arg[..7].eq_ignore_ascii_case("magnet:") {
+        // `get`, not indexing: byte 7 may fall inside a character of whatever was pasted.
+        if arg
+            .get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("magnet:"))
+        {
             return Ok(Self::Magnet(MagnetLink::parse(arg)?));
         }
         if (arg.len() == 40 || arg.len() == 32) && arg.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -326,5 +330,62 @@ mod tests {
         assert!(err.to_string().contains("not a bencoded torrent"), "{err}");
         let err = TorrentSource::from_bytes(vec![b'd'; MAX_TORRENT_BYTES + 1].into()).unwrap_err();
         assert!(err.to_string().contains("at most"), "{err}");
+    }
+
+    #[test]
+    fn a_multibyte_character_across_the_scheme_is_an_error_not_a_panic() {
+        assert!(TorrentSource::parse_arg("abcde\u{10AC8}%%").is_err());
+        assert!(TorrentSource::parse_arg("magnet\u{e9}:?").is_err());
+    }
+
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Magnet-shaped input: known and unknown keys with hostile values.
+        fn magnetish() -> impl Strategy<Value = String> {
+            let key = prop::sample::select(vec![
+                "xt", "dn", "tr", "x.pe", "ws", "so", "xt.1", "", "&", "=",
+            ]);
+            let value = prop_oneof![
+                Just(format!("urn:btih:{HEX}")),
+                "urn:btih:[0-9a-zA-Z]{0,45}",
+                "urn:btmh:[0-9a-f]{0,70}",
+                "[0-9.:\\[\\]a-f]{0,50}",
+                "(%[0-9A-Fa-f]{0,2}|[^&]){0,40}",
+                "\\PC{0,30}",
+            ];
+            prop::collection::vec((key, value), 0..8).prop_map(|pairs| {
+                let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!("magnet:?{}", query.join("&"))
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+            #[test]
+            fn magnet_links_parse_or_say_why(link in magnetish()) {
+                match MagnetLink::parse(&link) {
+                    Ok(m) => prop_assert_eq!(m.info_hash.to_hex().len(), 40),
+                    Err(e) => prop_assert!(!e.to_string().is_empty()),
+                }
+            }
+
+            /// Found a panic: the scheme check sliced a string inside a multi-byte character.
+            #[test]
+            fn any_text_as_a_source_gives_a_source_or_an_error(text in "\\PC{0,200}") {
+                let _ = TorrentSource::parse_arg(&text);
+                let _ = InfoHash::parse(&text);
+            }
+
+            #[test]
+            fn info_hashes_of_every_length_and_alphabet(text in "[0-9a-zA-Z=]{0,64}") {
+                if let Ok(h) = InfoHash::parse(&text) {
+                    prop_assert!(text.len() == 40 || text.len() == 32);
+                    prop_assert_eq!(InfoHash::parse(&h.to_hex()).unwrap(), h);
+                }
+            }
+        }
     }
 }

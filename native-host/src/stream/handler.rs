@@ -24,6 +24,13 @@ pub(super) async fn serve(
     let Some(target) = registry.lookup(&token).filter(|t| t.file_name == name) else {
         return error(StatusCode::NOT_FOUND, "no such stream".into());
     };
+    // Two Range fields are no valid request (RFC 9110 §5.3); serving either would guess.
+    if headers.get_all(header::RANGE).iter().count() > 1 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "more than one Range header; send one".into(),
+        );
+    }
     let range_header = match headers.get(header::RANGE).map(|v| v.to_str()) {
         None => None,
         Some(Ok(v)) => Some(v),
