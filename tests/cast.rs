@@ -1,5 +1,6 @@
 //! Casting against the test receiver (CASTV2 over TLS, really fetching the stream) and a real
-//! librqbit seeder: LOAD, controls and their status coming back, a dying receiver, bad devices.
+//! librqbit seeder: LOAD, controls and their status coming back, a dying, disconnecting or hung
+//! receiver, bad devices.
 
 #[path = "harness/mod.rs"]
 mod harness;
@@ -305,4 +306,75 @@ async fn unknown_devices_and_refused_ports_are_clear_errors() {
         "{stderr}"
     );
     seed.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_dropped_connection_and_a_hung_tv_are_noticed_and_the_session_reconnects() {
+    let Seeded {
+        work: _work, seed, ..
+    } = seeded(12, 1500, None).await;
+    let rig = Rig::new().await;
+    let torrent = rig.add_magnet(&seed.magnet()).await;
+    let url = rig.url(&torrent);
+    let mut tv = Receiver::start(&[]).await;
+    let mut events = rig.engine.subscribe();
+    let device = Device::manual("test tv", tv.addr().parse().unwrap());
+    let session = DeviceSession::connect(device, rig.engine.events.clone())
+        .await
+        .unwrap();
+    session.send(CastCommand::Load(magnetcast::cast::LoadRequest::for_torrent(
+        &torrent, url,
+    )));
+    cast_state(&mut events, "PLAYING", |s| {
+        s.player_state.as_deref() == Some("PLAYING")
+    })
+    .await;
+    let pid = tv.child.id().unwrap().to_string();
+    let signal = |name: &str| {
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-s", name, &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+    };
+
+    // The TV's TCP connection breaks: noticed at once, and the link comes back by itself.
+    signal("USR1");
+    cast_state(&mut events, "reconnecting after the drop", |s| {
+        s.link == Link::Reconnecting
+    })
+    .await;
+    cast_state(&mut events, "connected again", |s| s.link == Link::Connected).await;
+    tv.wait("a new connection", T, |v| {
+        (v["event"] == "connected").then_some(())
+    })
+    .await;
+
+    // The TV hangs with its socket open: no PONG, so it is given up within the silence limit
+    // (15 s) and reached again on a new connection.
+    signal("USR2");
+    let started = Instant::now();
+    let s = cast_state(&mut events, "reconnecting after silence", |s| {
+        s.link == Link::Reconnecting
+    })
+    .await;
+    eprintln!("hung TV noticed after {:?}: {:?}", started.elapsed(), s.reason);
+    assert!(
+        s.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("stopped answering")),
+        "{s:?}"
+    );
+    cast_state(&mut events, "connected after the hang", |s| {
+        s.link == Link::Connected
+    })
+    .await;
+    let closing = tokio::task::spawn_blocking(move || session.close());
+    tokio::time::timeout(Duration::from_secs(5), closing)
+        .await
+        .expect("close without hanging")
+        .unwrap();
+    rig.engine.shutdown().await;
 }

@@ -20,6 +20,7 @@ Usage: cast_receiver.py --bind IP --port P --record DIR [--rate BYTES_PER_S] [--
 import argparse
 import json
 import os
+import signal
 import socket
 import ssl
 import struct
@@ -289,12 +290,39 @@ def probe_duration(url):
         return None
 
 
+# Live sender connections, for the faults a test injects by signal: SIGUSR1 drops them (the TV's
+# TCP connection breaks), SIGUSR2 makes them silent (a hung TV: nothing read is answered, no PING
+# sent, the socket stays open). Later connections behave normally again.
+CONNS = set()
+CONNS_LOCK = threading.Lock()
+
+
+def drop_connections(*_):
+    with CONNS_LOCK:
+        for c in CONNS:
+            try:
+                c.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+    report(event="dropped")
+
+
+def silence_connections(*_):
+    with CONNS_LOCK:
+        for c in CONNS:
+            c.silent = True
+    report(event="silent")
+
+
 class Connection:
     def __init__(self, sock, args):
         self.sock = sock
         self.send_lock = threading.Lock()
         self.player = Player(self, args)
         self.alive = True
+        self.silent = False
+        with CONNS_LOCK:
+            CONNS.add(self)
 
     def send(self, source, dest, ns, payload):
         data = encode(source, dest, ns, json.dumps(payload))
@@ -317,7 +345,8 @@ class Connection:
         # Real devices ping their senders too; the sender must answer.
         while self.alive:
             time.sleep(2)
-            self.send("receiver-0", "sender-0", NS_HEARTBEAT, {"type": "PING"})
+            if not self.silent:
+                self.send("receiver-0", "sender-0", NS_HEARTBEAT, {"type": "PING"})
 
     def serve(self):
         threading.Thread(target=self.pinger, daemon=True).start()
@@ -325,6 +354,8 @@ class Connection:
             while True:
                 (length,) = struct.unpack(">I", self.recv_exact(4))
                 msg = decode(self.recv_exact(length))
+                if self.silent:
+                    continue
                 payload = json.loads(msg["payload"] or "{}")
                 kind = payload.get("type")
                 report(event="message", ns=msg["ns"], type=kind, dest=msg["dest"])
@@ -342,6 +373,8 @@ class Connection:
             pass
         finally:
             self.alive = False
+            with CONNS_LOCK:
+                CONNS.discard(self)
             self.player.stop_fetch()
             report(event="disconnected")
 
@@ -386,6 +419,8 @@ def main():
     server.listen(8)
     port = server.getsockname()[1]
     zc = advertise(args, port) if args.advertise else None
+    signal.signal(signal.SIGUSR1, drop_connections)
+    signal.signal(signal.SIGUSR2, silence_connections)
     report(event="listening", port=port)
     try:
         while True:
