@@ -143,8 +143,11 @@ async fn magnet_click_context_menu_and_popup_drive_the_tv_through_the_real_host(
     driver.go_on().await;
     driver.step("connected").await;
 
-    // A magnet click on a page casts torrent A.
-    driver.step("magnet_clicked").await;
+    // A page cannot start a cast or read state by itself; then a magnet click casts torrent A.
+    let clicked = driver.step("magnet_clicked").await;
+    for attack in ["fetch_read", "ws_opened", "decoy_cast"] {
+        assert_eq!(clicked["attacks"][attack], false, "{attack}: {clicked}");
+    }
     tv.wait("LOAD after the magnet click", T, |v| {
         (v["event"] == "message" && v["type"] == "LOAD").then_some(())
     })

@@ -25,7 +25,11 @@
 //   {"step":"not_installed","extension_id":…}          WAIT  popup shows `magnetcast install`;
 //                                                            now install the host manifest
 //   {"step":"connected"}                                      Retry pressed; popup shows the empty state
-//   {"step":"magnet_clicked","page":…}                  WAIT  #magnet clicked on the test page and
+//   {"step":"magnet_clicked","page":…,"attacks":{…}}    WAIT  the page's own synthetic clicks, script
+//                                                            navigation to magnet: and requests to the
+//                                                            control API first (attacks: fetch_read,
+//                                                            ws_opened, decoy_cast, all to be false),
+//                                                            then #magnet clicked on the test page and
 //                                                            the background took the link
 //   {"step":"torrent_link_cast","cookie_sent":bool,"torrent":…}
 //                                                       WAIT  the context-menu handler cast the
@@ -182,6 +186,55 @@ async function backgroundState() {
   return worker.evaluate(() => globalThis.magnetcast.state());
 }
 
+const DECOY_HASH = 'd'.repeat(40);
+
+/**
+ * What a web page can try against magnetcast without the user: synthetic clicks on a magnet
+ * link (untrusted events), navigating to a magnet: URI by script (no gesture), and reading or
+ * driving the daemon's control API (it knows the port; it cannot know the token).
+ */
+async function hostilePage(page, origin) {
+  const { port } = JSON.parse(readFileSync(join(process.env.MAGNETCAST_HOME, 'run', 'daemon.json'), 'utf8'));
+  const decoy = `magnet:?xt=urn:btih:${DECOY_HASH}&dn=decoy`;
+  const seen = await page.evaluate(
+    async ({ port, decoy }) => {
+      const link = Object.assign(document.createElement('a'), { id: 'decoy', href: decoy, textContent: 'decoy' });
+      document.body.append(link);
+      link.click();
+      link.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, button: 0, view: window }));
+      let fetchRead = false;
+      for (const path of ['/api/v1/torrents', '/api/v1/devices']) {
+        try {
+          const r = await fetch(`http://127.0.0.1:${port}${path}`);
+          fetchRead ||= r.ok;
+        } catch {
+          // Refused or blocked: what we want.
+        }
+      }
+      const wsOpened = await new Promise((done) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/ws`);
+        ws.onopen = () => {
+          ws.send(JSON.stringify({ v: 1, id: 1, cmd: 'add', source: decoy }));
+          done(true);
+        };
+        ws.onerror = () => done(false);
+        ws.onclose = () => done(false);
+      });
+      return { fetch_read: fetchRead, ws_opened: wsOpened };
+    },
+    { port, decoy },
+  );
+  // Script navigation to magnet:, without a gesture, from a page of the same site.
+  const other = watch(await context.newPage(), 'hostile');
+  await other.goto(`${origin}/?navigate`);
+  await other.evaluate((d) => {
+    location.href = d;
+  }, decoy).catch((e) => log(`navigation by script: ${e.message}`));
+  await other.close();
+  log(`hostile page: ${JSON.stringify(seen)}`);
+  return seen;
+}
+
 async function main() {
   for (const [name, value] of Object.entries({ MC_PROFILE: env.profile, MC_MAGNET: env.magnet, MC_TORRENT_FILE: env.torrentFile })) {
     if (!value) throw new Error(`${name} is required`);
@@ -230,9 +283,10 @@ async function main() {
   await shot(popup, 'popup-empty.png');
   emit({ step: 'connected' });
 
-  // 3. A trusted click on the magnet link.
+  // 3. First what a hostile page can do on its own, then a trusted click on the magnet link.
   const page = watch(await context.newPage(), 'site');
   await page.goto(`${site.origin}/`);
+  const attacks = await hostilePage(page, site.origin);
   await page.click('#magnet');
   // The content script sends the link to the background, which shows it as pending (magnet
   // metadata can take a while) or already as a torrent; the popup, still open, lists it either
@@ -244,7 +298,10 @@ async function main() {
   if (clicked.pending.length === 0 && clicked.torrents.length === 0) {
     throw new Error(clicked.error ? `the magnet click failed: ${clicked.error.message}` : 'the click on #magnet did not reach the extension');
   }
-  emit({ step: 'magnet_clicked', page: `${site.origin}/` });
+  // The page's attempts came before the real click, in the same order through the same path:
+  // had one been forwarded, the background would hold its torrent by now.
+  attacks.decoy_cast = JSON.stringify(clicked).includes(DECOY_HASH);
+  emit({ step: 'magnet_clicked', page: `${site.origin}/`, attacks });
   await waitForParent('magnet_clicked');
 
   // 4. The context menu's handler on the cookie-protected .torrent link, in the page's tab.
