@@ -252,3 +252,44 @@ async fn requests_no_player_sends_get_clear_http_errors() {
     assert!(body == original);
     rig.engine.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_loris_clients_are_dropped_and_do_not_block_players() {
+    use tokio::io::AsyncWriteExt;
+    let Seeded { original, seed, .. } = seeded(6, 1000, None).await;
+    let rig = Rig::new().await;
+    let t = rig.add_magnet(&seed.magnet()).await;
+    let url = rig.url(&t);
+
+    // 300 clients that start a request and never finish their headers.
+    let mut slow = Vec::new();
+    for _ in 0..300 {
+        let mut s = tokio::net::TcpStream::connect(rig.stream_addr())
+            .await
+            .unwrap();
+        s.write_all(b"GET /s/ HTTP/1.1\r\nHost: tv\r\nX-Slow: ")
+            .await
+            .unwrap();
+        slow.push(s);
+    }
+    // A player is served meanwhile.
+    let (status, _, body) = get(&url, None).await;
+    assert_eq!(status, 200);
+    assert!(body == original);
+    // Each slow client is cut off after the header timeout (10 s): its socket reads end of file.
+    for mut s in slow {
+        let mut buf = [0u8; 256];
+        let n = tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                match s.read(&mut buf).await {
+                    Ok(0) | Err(_) => return 0,
+                    Ok(_) => continue, // a 408 before the close is fine
+                }
+            }
+        })
+        .await
+        .expect("the server closes a client that never sends its headers");
+        assert_eq!(n, 0);
+    }
+    rig.engine.shutdown().await;
+}

@@ -193,9 +193,12 @@ const DECOY_HASH = 'd'.repeat(40);
  * link (untrusted events), navigating to a magnet: URI by script (no gesture), and reading or
  * driving the daemon's control API (it knows the port; it cannot know the token).
  */
-async function hostilePage(page, origin) {
+async function hostilePage(origin) {
   const { port } = JSON.parse(readFileSync(join(process.env.MAGNETCAST_HOME, 'run', 'daemon.json'), 'utf8'));
   const decoy = `magnet:?xt=urn:btih:${DECOY_HASH}&dn=decoy`;
+  // Its own tab: a blocked magnet: launch must not change the page the user clicks in later.
+  const page = watch(await context.newPage(), 'hostile');
+  await page.goto(`${origin}/?hostile`);
   const seen = await page.evaluate(
     async ({ port, decoy }) => {
       const link = Object.assign(document.createElement('a'), { id: 'decoy', href: decoy, textContent: 'decoy' });
@@ -224,13 +227,13 @@ async function hostilePage(page, origin) {
     },
     { port, decoy },
   );
-  // Script navigation to magnet:, without a gesture, from a page of the same site.
-  const other = watch(await context.newPage(), 'hostile');
-  await other.goto(`${origin}/?navigate`);
-  await other.evaluate((d) => {
-    location.href = d;
-  }, decoy).catch((e) => log(`navigation by script: ${e.message}`));
-  await other.close();
+  // Script navigation to magnet:, without a gesture.
+  await page
+    .evaluate((d) => {
+      location.href = d;
+    }, decoy)
+    .catch((e) => log(`navigation by script: ${e.message}`));
+  await page.close();
   log(`hostile page: ${JSON.stringify(seen)}`);
   return seen;
 }
@@ -284,9 +287,9 @@ async function main() {
   emit({ step: 'connected' });
 
   // 3. First what a hostile page can do on its own, then a trusted click on the magnet link.
+  const attacks = await hostilePage(site.origin);
   const page = watch(await context.newPage(), 'site');
   await page.goto(`${site.origin}/`);
-  const attacks = await hostilePage(page, site.origin);
   await page.click('#magnet');
   // The content script sends the link to the background, which shows it as pending (magnet
   // metadata can take a while) or already as a torrent; the popup, still open, lists it either

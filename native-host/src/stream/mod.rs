@@ -64,6 +64,43 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'|')
     .add(b'}');
 
+/// A client has this long to send its request headers: a slow-loris client (or a half-open
+/// socket) is dropped instead of holding a socket and a task forever.
+const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// axum's `serve` sets no header-read timeout, so connections are served with hyper-util's
+/// builder, which has one.
+async fn accept(listener: tokio::net::TcpListener, app: Router) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::service::TowerToHyperService;
+    loop {
+        let socket = match listener.accept().await {
+            Ok((socket, _)) => socket,
+            Err(e) => {
+                // Out of file descriptors and the like: wait instead of spinning.
+                tracing::warn!("stream server cannot accept: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let mut builder = Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT);
+            if let Err(e) = builder
+                .serve_connection_with_upgrades(TokioIo::new(socket), service)
+                .await
+            {
+                tracing::debug!("stream connection ended: {e}");
+            }
+        });
+    }
+}
+
 impl StreamServer {
     /// Binds the listener (`0.0.0.0:<stream_port>` unless `bind` says otherwise).
     pub async fn start(engine: Arc<TorrentEngine>, bind: Option<SocketAddr>) -> Result<Self> {
@@ -87,11 +124,7 @@ impl StreamServer {
         let app = Router::new()
             .route("/s/{token}/{*name}", get(handler::serve))
             .with_state(registry.clone());
-        let task = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!("stream server stopped: {e}");
-            }
-        });
+        let task = tokio::spawn(accept(listener, app));
         tracing::info!(%local_addr, "stream server listening");
         Ok(Self {
             registry,
