@@ -322,9 +322,9 @@ async fn a_dropped_connection_and_a_hung_tv_are_noticed_and_the_session_reconnec
     let session = DeviceSession::connect(device, rig.engine.events.clone())
         .await
         .unwrap();
-    session.send(CastCommand::Load(magnetcast::cast::LoadRequest::for_torrent(
-        &torrent, url,
-    )));
+    session.send(CastCommand::Load(
+        magnetcast::cast::LoadRequest::for_torrent(&torrent, url),
+    ));
     cast_state(&mut events, "PLAYING", |s| {
         s.player_state.as_deref() == Some("PLAYING")
     })
@@ -346,7 +346,10 @@ async fn a_dropped_connection_and_a_hung_tv_are_noticed_and_the_session_reconnec
         s.link == Link::Reconnecting
     })
     .await;
-    cast_state(&mut events, "connected again", |s| s.link == Link::Connected).await;
+    cast_state(&mut events, "connected again", |s| {
+        s.link == Link::Connected
+    })
+    .await;
     tv.wait("a new connection", T, |v| {
         (v["event"] == "connected").then_some(())
     })
@@ -360,7 +363,11 @@ async fn a_dropped_connection_and_a_hung_tv_are_noticed_and_the_session_reconnec
         s.link == Link::Reconnecting
     })
     .await;
-    eprintln!("hung TV noticed after {:?}: {:?}", started.elapsed(), s.reason);
+    eprintln!(
+        "hung TV noticed after {:?}: {:?}",
+        started.elapsed(),
+        s.reason
+    );
     assert!(
         s.reason
             .as_deref()
