@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { HASH, bare, described, events } from './helpers/fixtures.mjs';
+import { CAP_WARNING, HASH, bare, described, events } from './helpers/fixtures.mjs';
 import { StateStore } from '../src/background/store.js';
 import { activeCast, announcement, appState, connectionModel, connectionText, currentPosition, deviceOptions, isDeviceAddress, keptNote, pageStatus, playerModel, torrentModel } from '../src/popup/model.js';
 
@@ -153,6 +153,23 @@ describe('torrent rows', () => {
     assert.equal(m.stateLabel, 'Done (seed ratio 2 reached)');
     assert.equal(m.buffer, 'All downloaded');
     assert.equal(m.percent, '100%');
+  });
+
+  it('carry the progress warning while it lasts, and offer to lift the cap it is about', () => {
+    const s = store();
+    const model = () => {
+      const snap = s.snapshot();
+      return torrentModel(snap.torrents[0], snap);
+    };
+    s.applyEvent(events.progress({ warning: CAP_WARNING }));
+    assert.equal(model().warning, CAP_WARNING);
+    assert.equal(model().canLiftCap, true);
+    assert.equal(model().error, null, 'a warning is not an error');
+    s.applyEvent(events.progress({ warning: 'the TV reports no duration yet' }));
+    assert.equal(model().canLiftCap, false, 'only a warning about the download cap offers to lift it');
+    s.applyEvent(events.progress());
+    assert.equal(model().warning, null);
+    assert.equal(model().canLiftCap, false);
   });
 });
 

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { JSDOM } from 'jsdom';
 
 import { flush } from './helpers/fakes.mjs';
-import { described, events } from './helpers/fixtures.mjs';
+import { CAP_WARNING, described, events } from './helpers/fixtures.mjs';
 import { protocolValidators } from './helpers/schema.mjs';
 import { StateStore } from '../src/background/store.js';
 import { createPopup } from '../src/popup/view.js';
@@ -300,6 +300,98 @@ describe('popup view', () => {
     assert.equal(p.$('error-message').textContent, 'could not keep Film: Permission denied (os error 13)');
     assert.equal(row.querySelector('.keep-note').textContent, '');
     assert.equal(row.querySelector('.keep-torrent').disabled, false, 'it can be tried again');
+  });
+
+  it('shows a progress warning in its row, once, and takes it away when the progress drops it', () => {
+    const p = popup();
+    const s = store();
+    s.applyDescribed(described);
+    s.applyEvent(events.progress());
+    p.view.render(s.snapshot());
+    const row = p.doc.querySelector('[data-testid="torrent"]');
+    const box = row.querySelector('.torrent-warning');
+    assert.equal(box.textContent, '');
+    assert.equal(row.querySelector('.lift-cap').hidden, true);
+
+    // The daemon says it as an error event first, then in every progress while it lasts.
+    s.applyEvent(events.capWarning);
+    s.applyEvent(events.progress({ warning: CAP_WARNING }));
+    p.view.render(s.snapshot());
+    assert.equal(box.textContent, `Warning: ${CAP_WARNING}`);
+    assert.equal(box.getAttribute('role'), 'status', 'read out, politely');
+    assert.ok(!box.hidden && !box.closest('[hidden]'));
+    assert.ok(row.classList.contains('has-warning'));
+    assert.ok(!p.visible('error'), 'not also in the error banner');
+    assert.equal(row.querySelector('.torrent-error').hidden, true, 'nor as the row\'s error');
+    assert.equal(p.doc.body.textContent.split(CAP_WARNING).length - 1, 1, 'said once in the popup');
+    assert.equal(row.querySelector('.lift-cap').hidden, false);
+
+    // The same words again (the error event after the progress) change nothing.
+    s.applyEvent(events.capWarning);
+    p.view.render(s.snapshot());
+    assert.ok(!p.visible('error'));
+
+    s.applyEvent(events.progress());
+    p.view.render(s.snapshot());
+    assert.equal(box.textContent, '');
+    assert.ok(!row.classList.contains('has-warning'));
+    assert.equal(row.querySelector('.lift-cap').hidden, true);
+    assert.ok(!p.visible('error'));
+  });
+
+  it('Lift cap asks the daemon to drop the download cap, once at a time, and says so', async () => {
+    let release;
+    const answered = new Promise((resolve) => (release = resolve));
+    const p = popup({
+      answer: async (method, body) => {
+        if (body?.cmd !== 'settings_set') return null;
+        await answered;
+        return { download_limit: null };
+      },
+    });
+    const s = store();
+    s.applyDescribed(described);
+    s.applyEvent(events.progress({ warning: CAP_WARNING }));
+    p.view.render(s.snapshot());
+    const row = p.doc.querySelector('[data-testid="torrent"]');
+    const lift = row.querySelector('.lift-cap');
+    assert.equal(lift.getAttribute('aria-label'), 'Lift the download cap');
+    lift.click();
+    await flush();
+    lift.click();
+    await flush();
+    // popup() checks each body against the schema's Request.
+    assert.deepEqual(p.calls.filter((c) => c[1]?.cmd === 'settings_set').map((c) => c[1]), [{ cmd: 'settings_set', settings: { download_limit: null } }]);
+    assert.equal(lift.disabled, true);
+    assert.equal(lift.textContent, 'Lifting…');
+    release();
+    await flush();
+    await flush();
+    assert.equal(lift.disabled, false);
+    assert.equal(row.querySelector('.keep-note').textContent, 'Download cap lifted');
+    assert.ok(!p.visible('error'));
+  });
+
+  it('a failed Lift cap shows in the error banner and keeps the warning', async () => {
+    const p = popup({
+      answer: async (method, body) => {
+        if (body?.cmd === 'settings_set') throw new Error('could not write config.toml: Permission denied (os error 13)');
+        return null;
+      },
+    });
+    const s = store();
+    s.applyDescribed(described);
+    s.applyEvent(events.progress({ warning: CAP_WARNING }));
+    p.view.render(s.snapshot());
+    const row = p.doc.querySelector('[data-testid="torrent"]');
+    row.querySelector('.lift-cap').click();
+    await flush();
+    await flush();
+    assert.ok(p.visible('error'));
+    assert.match(p.$('error-message').textContent, /config\.toml/);
+    assert.equal(row.querySelector('.torrent-warning').textContent, `Warning: ${CAP_WARNING}`);
+    assert.equal(row.querySelector('.keep-note').textContent, '');
+    assert.equal(row.querySelector('.lift-cap').disabled, false, 'it can be tried again');
   });
 
   it('every control has an accessible name', () => {

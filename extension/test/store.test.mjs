@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { HASH, HASH2, STREAM_URL, bare, described, events } from './helpers/fixtures.mjs';
+import { CAP_WARNING, HASH, HASH2, STREAM_URL, bare, described, events } from './helpers/fixtures.mjs';
 import { protocolValidators } from './helpers/schema.mjs';
 import { StateStore } from '../src/background/store.js';
 
@@ -12,6 +12,10 @@ describe('fixtures', () => {
     const all = [events.added, events.metadata, events.progress(), events.progress({ kept: true }), events.completed, events.error, events.removed, events.evicted, events.cast()];
     for (const e of all) assert.ok(v.hostMessage(e) && v.event(e), `${e.event}: ${v.errors(v.event)}`);
     assert.ok(v.progress(bare(events.progress())), v.errors(v.progress));
+    const warned = events.progress({ warning: CAP_WARNING });
+    assert.ok(v.hostMessage(warned) && v.event(warned), v.errors(v.event));
+    assert.ok(v.progress(bare(warned)), v.errors(v.progress));
+    assert.ok(v.event(events.capWarning), v.errors(v.event));
     assert.ok(v.castStatus(bare(events.cast())), v.errors(v.castStatus));
   });
 });
@@ -54,6 +58,46 @@ describe('StateStore', () => {
     store.applyEvent(events.evicted);
     assert.deepEqual(store.snapshot().torrents, []);
     assert.equal(store.snapshot().error, null, 'an eviction is news, not an error');
+  });
+
+  it('keeps a progress warning, and does not also keep it as an error, whichever comes first', () => {
+    // The error event after the progress that carries the warning: nothing to keep.
+    const after = new StateStore();
+    after.applyEvent(events.progress({ warning: CAP_WARNING }));
+    after.applyEvent(events.capWarning);
+    assert.equal(after.snapshot().torrents[0].progress.warning, CAP_WARNING);
+    assert.equal(after.snapshot().torrents[0].error, null);
+    assert.equal(after.snapshot().error, null);
+
+    // The error event first: it goes with the progress that carries the same words.
+    const before = new StateStore();
+    before.applyEvent(events.progress());
+    before.applyEvent(events.capWarning);
+    assert.equal(before.snapshot().error.message, CAP_WARNING);
+    before.applyEvent(events.progress({ warning: CAP_WARNING }));
+    assert.equal(before.snapshot().error, null);
+    assert.equal(before.snapshot().torrents[0].error, null);
+
+    // Gone when a later progress lacks it (the cap was raised or lifted).
+    before.applyEvent(events.progress());
+    assert.equal(before.snapshot().torrents[0].progress.warning, undefined);
+
+    // Another error is still an error.
+    before.applyEvent(events.progress({ warning: CAP_WARNING }));
+    before.applyEvent(events.error);
+    assert.equal(before.snapshot().error.message, 'disk full: /media/films');
+    before.applyEvent(events.progress());
+    assert.equal(before.snapshot().error.message, 'disk full: /media/films');
+  });
+
+  it('status replies carry the warning too, and clear the error that said it', () => {
+    const store = new StateStore();
+    store.applyEvent(events.capWarning);
+    const warned = bare(events.progress({ warning: CAP_WARNING }));
+    assert.ok(v.progress(warned), v.errors(v.progress));
+    store.applyStatus({ torrents: [warned], casts: [] });
+    assert.equal(store.snapshot().torrents[0].progress.warning, CAP_WARNING);
+    assert.equal(store.snapshot().error, null);
   });
 
   it('a daemon-wide error has no torrent', () => {

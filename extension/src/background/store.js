@@ -80,7 +80,7 @@ export class StateStore {
       case 'progress': {
         const { v: _v, event: _e, ...progress } = message;
         const t = this.#torrent(progress.torrent);
-        t.progress = progress;
+        this.#setProgress(t, progress);
         if (progress.state !== 'error') t.error = null;
         break;
       }
@@ -88,6 +88,9 @@ export class StateStore {
         this.#torrent(message.torrent).completed = true;
         break;
       case 'error':
+        // A torrent's warning is also said once as an error event (for the notification); the
+        // popup shows it as the warning it is, not a second time as an error.
+        if (message.torrent && this.#torrents.get(message.torrent)?.progress?.warning === message.message) return;
         if (message.torrent) this.#torrent(message.torrent).error = message.message;
         this.#error = { message: message.message, torrent: message.torrent ?? null, at: this.#now() };
         break;
@@ -109,12 +112,27 @@ export class StateStore {
     else this.#casts.set(status.device, { ...status, receivedAt: this.#now() });
   }
 
+  /**
+   * A torrent's latest progress. Its `warning` (the download cap is below what playback needs) may
+   * also have come as an error event just before it: that error goes, here or when the warning
+   * does, so the error banner, the row and the badge do not keep saying it.
+   */
+  #setProgress(t, progress) {
+    const before = t.progress?.warning;
+    t.progress = progress;
+    for (const text of [before, progress.warning]) {
+      if (!text) continue;
+      if (t.error === text) t.error = null;
+      if (this.#error?.torrent === t.id && this.#error.message === text) this.#error = null;
+    }
+  }
+
   /** The `status` reply: every torrent's progress and every cast. It replaces what we had. */
   applyStatus(result) {
     const seen = new Set();
     for (const progress of result?.torrents ?? []) {
       seen.add(progress.torrent);
-      this.#torrent(progress.torrent).progress = progress;
+      this.#setProgress(this.#torrent(progress.torrent), progress);
     }
     for (const id of [...this.#torrents.keys()]) {
       if (!seen.has(id)) this.#torrents.delete(id);

@@ -215,6 +215,10 @@ export function torrentModel(t, state) {
     peers: p ? `${p.peers} ${p.peers === 1 ? 'peer' : 'peers'}` : '',
     buffer,
     error: t.error ?? null,
+    // What stops nothing by itself but the viewer should know; gone when the progress drops it.
+    warning: p?.warning ?? null,
+    // The daemon words its warnings; the one about the download cap can be lifted from here.
+    canLiftCap: typeof p?.warning === 'string' && /\bdownload cap\b/i.test(p.warning),
     onDevice: cast ? `On ${cast.device}` : '',
     // Unknown before the first progress (and nothing to keep before the metadata): neither shows.
     kept: Boolean(p?.kept),

@@ -8,7 +8,7 @@ import { commands } from '../lib/protocol.js';
 
 /** After the user touches a slider, live updates leave it alone for this long. */
 const EDIT_GRACE_MS = 1500;
-/** How long a torrent's row says what `keep` did. */
+/** How long a torrent's row says what `keep` (or Lift cap) did. */
 const KEPT_NOTE_MS = 6000;
 const INSTALL_COMMAND = 'magnetcast install';
 
@@ -29,8 +29,10 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
   let toggleBusy = false;
   /** Torrents whose `keep` is in flight (their button is disabled until it answers). */
   const keeping = new Set();
-  /** What `keep` answered, by torrent: `{text, until}`. */
+  /** What `keep` answered (or that the cap was lifted), by torrent: `{text, until}`. */
   const keptNotes = new Map();
+  /** Whether the `settings_set` lifting the download cap is in flight. */
+  let liftingCap = false;
 
   const editing = (el) => now() - (editedAt.get(el) ?? -Infinity) < EDIT_GRACE_MS;
 
@@ -144,6 +146,7 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
     const id = li.dataset.torrent;
     if (e.target.closest('.cast-torrent')) run(call('playTorrent', id));
     else if (e.target.closest('.keep-torrent')) keep(id);
+    else if (e.target.closest('.lift-cap')) liftCap(id);
     else if (e.target.closest('.remove-torrent')) send(commands.remove({ torrent: id, deleteFiles: false }));
   });
 
@@ -157,6 +160,24 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
       if (result) keptNotes.set(id, { text: keptNote(result), until: now() + KEPT_NOTE_MS });
     } finally {
       keeping.delete(id);
+      if (state) render(state);
+    }
+  }
+
+  /**
+   * The download cap is the daemon's setting (config.toml, as `magnetcast limit --down off`), so
+   * it is lifted for every torrent. The warning goes with the daemon's next progress; the row says
+   * it was done meanwhile. A failure shows in the error banner (run).
+   */
+  async function liftCap(id) {
+    if (liftingCap) return;
+    liftingCap = true;
+    if (state) renderTorrents(state);
+    try {
+      const result = await send(commands.settingsSet({ download_limit: null }));
+      if (result !== undefined) keptNotes.set(id, { text: 'Download cap lifted', until: now() + KEPT_NOTE_MS });
+    } finally {
+      liftingCap = false;
       if (state) render(state);
     }
   }
@@ -343,6 +364,18 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
     if (box.textContent !== text) box.textContent = text;
   }
 
+  function renderWarning(li, m) {
+    li.classList.toggle('has-warning', Boolean(m.warning));
+    const text = m.warning ? `Warning: ${m.warning}` : '';
+    const box = li.querySelector('.torrent-warning');
+    // Set only when it changes: a live region re-announces every write, and progress comes often.
+    if (box.textContent !== text) box.textContent = text;
+    const lift = li.querySelector('.lift-cap');
+    lift.hidden = !m.canLiftCap;
+    lift.disabled = liftingCap;
+    lift.textContent = liftingCap ? 'Lifting…' : 'Lift cap';
+  }
+
   function renderTorrents(s) {
     const list = $('torrents');
     const wanted = [];
@@ -366,6 +399,7 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
       err.textContent = m.error ?? '';
       li.querySelector('.on-device').textContent = m.onDevice;
       li.querySelector('.cast-torrent').hidden = !m.canCast;
+      renderWarning(li, m);
       renderKeep(li, m);
       renderFiles(li, m);
       wanted.push(li);

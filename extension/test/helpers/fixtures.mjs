@@ -7,6 +7,10 @@ const MiB = 1024 * 1024;
 
 export const STREAM_URL = `http://192.168.1.10:41231/s/9f2c4e/film.mp4`;
 
+/** The daemon's words when the download cap is below what a watched video needs (need.rs). */
+export const CAP_WARNING =
+  'the download cap (100 kB/s) is below what Film.mp4 needs to play (440 kB/s): playback will stall; raise it or lift it (magnetcast limit --down off)';
+
 export const file = { index: 0, path: 'Film/film.mp4', length: 700 * MiB, kind: 'video' };
 
 export const events = {
@@ -43,6 +47,8 @@ export const events = {
   }),
   completed: { v: 1, event: 'completed', torrent: HASH },
   error: { v: 1, event: 'error', torrent: HASH, message: 'disk full: /media/films' },
+  /** The same warning, said once as an error event when it first appears. */
+  capWarning: { v: 1, event: 'error', torrent: HASH, message: CAP_WARNING },
   removed: { v: 1, event: 'removed', torrent: HASH, files_deleted: false },
   /** A removal the user did not ask for: the streaming cache made room for another torrent. */
   evicted: {
