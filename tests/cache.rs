@@ -26,11 +26,13 @@ async fn complete(rig: &Rig, s: &Seeded) -> Arc<Torrent> {
     t
 }
 
-/// Streams a torrent's whole file over HTTP, as a player watching it would.
-async fn watch(rig: &Rig, t: &Torrent, s: &Seeded) {
-    let (status, _, body) = get(&rig.url(t), None).await;
+/// Streams a torrent's whole file over HTTP, as a player watching it would; returns its URL.
+async fn watch(rig: &Rig, t: &Torrent, s: &Seeded) -> String {
+    let url = rig.url(t);
+    let (status, _, body) = get(&url, None).await;
     assert_eq!(status, 200);
     assert!(body == s.original, "{} streams its source's bytes", t.name);
+    url
 }
 
 fn cached(rig: &Rig, t: &Torrent) -> bool {
@@ -69,7 +71,7 @@ async fn a_full_cache_evicts_the_least_recently_watched_never_the_one_streaming(
         .unwrap();
     let mut head = vec![0u8; 4096];
     playing.read_exact(&mut head).await.unwrap();
-    watch(&rig, &tb, &b).await;
+    let url_b = watch(&rig, &tb, &b).await;
     watch(&rig, &ta, &a).await;
 
     let td = complete(&rig, &d).await;
@@ -85,6 +87,8 @@ async fn a_full_cache_evicts_the_least_recently_watched_never_the_one_streaming(
         "B's folder is gone"
     );
     assert!(cached(&rig, &ta) && cached(&rig, &ts) && cached(&rig, &td));
+    let (status, _, _) = get(&url_b, None).await;
+    assert_eq!(status, 404, "an evicted torrent's stream URL is gone");
     let evicted = std::iter::from_fn(|| events.try_recv().ok()).find_map(|e| match e {
         TorrentEvent::Removed {
             torrent, reason, ..

@@ -216,9 +216,7 @@ impl Service {
                 torrent,
                 delete_files,
             } => {
-                let h = hash(&torrent)?;
-                self.server.revoke(&h);
-                self.engine.remove(&h, delete_files).await?;
+                self.engine.remove(&hash(&torrent)?, delete_files).await?;
                 Ok(json!({}))
             }
             Command::Devices { timeout_secs } => {

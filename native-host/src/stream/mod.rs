@@ -34,8 +34,16 @@ pub(crate) struct Registry {
 }
 
 impl Registry {
+    /// The target of a token whose torrent is still ours. A token outlives its torrent only until
+    /// it is next asked for: removal, eviction or a failed add alike end it here, in one place.
     fn lookup(&self, token: &str) -> Option<StreamTarget> {
-        self.targets.lock().unwrap().get(token).cloned()
+        let mut targets = self.targets.lock().unwrap();
+        let target = targets.get(token)?;
+        if self.engine.torrent(&target.info_hash).is_none() {
+            targets.remove(token);
+            return None;
+        }
+        Some(target.clone())
     }
 }
 
@@ -157,15 +165,6 @@ impl StreamServer {
         };
         self.registry.targets.lock().unwrap().insert(token, target);
         path
-    }
-
-    /// Forgets every token of a torrent (after it is removed).
-    pub fn revoke(&self, info_hash: &InfoHash) {
-        self.registry
-            .targets
-            .lock()
-            .unwrap()
-            .retain(|_, t| t.info_hash != *info_hash);
     }
 
     /// The full URL for `path` as a device at `target` would reach it.
