@@ -111,14 +111,7 @@ async fn the_computer_stays_awake_while_a_cast_plays_and_may_sleep_after_stop() 
     .await;
     let pid = daemon.id().unwrap();
 
-    let add = Command::Add {
-        source: Some(seed.magnet()),
-        torrent_base64: None,
-        file: None,
-        device: Some(tv.addr()),
-        keep: false,
-    };
-    request(&paths, add).await;
+    harness::add_and_cast(&paths, seed.magnet(), tv.addr()).await;
     tv.wait("PLAYING", T, |v| {
         (v["event"] == "state" && v["playerState"] == "PLAYING").then_some(())
     })

@@ -9,18 +9,12 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use harness::{Seeded, magnetcast, seeded, wait_for};
-use serde_json::Value;
 
 const T: Duration = Duration::from_secs(60);
 const CAP: u64 = 400_000;
 
 async fn downloaded(home: &Path) -> Option<(u64, u64)> {
-    let out = magnetcast(home)
-        .args(["status", "--json"])
-        .output()
-        .await
-        .ok()?;
-    let s: Value = serde_json::from_slice(&out.stdout).ok()?;
+    let s = harness::status_json(home).await?;
     let t = &s["torrents"][0];
     Some((t["downloaded"].as_u64()?, t["total"].as_u64()?))
 }
@@ -113,7 +107,6 @@ async fn a_download_cap_set_at_run_time_holds_and_lifting_it_lets_the_download_f
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cap_below_what_the_cast_video_needs_is_said_and_lifting_it_clears_the_warning() {
-    use magnetcast::protocol::Command;
     // About 3 Mbit/s, about 400 kB/s: a 100 kB/s cap starves it.
     let Seeded { work, seed, .. } = seeded(30, 3000, None).await;
     let home = work.path().join("home");
@@ -123,21 +116,9 @@ async fn a_cap_below_what_the_cast_video_needs_is_said_and_lifting_it_clears_the
     let mut daemon = harness::start_daemon(&home).await;
     limit(&home, &["--down", "100KB"]).await;
 
-    let add = Command::Add {
-        source: Some(seed.magnet()),
-        torrent_base64: None,
-        file: None,
-        device: Some(tv.addr()),
-        keep: false,
-    };
-    harness::request(&paths, add).await;
+    harness::add_and_cast(&paths, seed.magnet(), tv.addr()).await;
     let warning = || async {
-        let out = magnetcast(&home)
-            .args(["status", "--json"])
-            .output()
-            .await
-            .ok()?;
-        let s: Value = serde_json::from_slice(&out.stdout).ok()?;
+        let s = harness::status_json(&home).await?;
         Some(s["torrents"][0]["warning"].as_str().map(str::to_string))
     };
     let said = wait_for("the warning once the TV told the duration", T, || async {

@@ -4,27 +4,14 @@
 #[path = "harness/mod.rs"]
 mod harness;
 
-use std::path::Path;
 use std::time::Duration;
 
-use harness::{OFFLINE_TOML, Seeded, magnetcast, request, seeded, wait_for};
+use harness::{Seeded, magnetcast, request, seeded, wait_for};
 use magnetcast::Paths;
 use magnetcast::daemon::read_runtime;
 use serde_json::Value;
 
 const T: Duration = Duration::from_secs(60);
-
-async fn status(home: &Path) -> Option<Value> {
-    let out = magnetcast(home)
-        .args(["status", "--json"])
-        .output()
-        .await
-        .ok()?;
-    out.status
-        .success()
-        .then(|| serde_json::from_slice(&out.stdout).ok())
-        .flatten()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_download_then_restart_resumes_from_verified_pieces() {
@@ -35,8 +22,7 @@ async fn kill_9_mid_download_then_restart_resumes_from_verified_pieces() {
         ..
     } = seeded(20, 2000, Some(800_000)).await;
     let home = work.path().join("home");
-    std::fs::create_dir_all(home.join("config")).unwrap();
-    std::fs::write(home.join("config/config.toml"), OFFLINE_TOML).unwrap();
+    harness::home_with_config(&home, "");
     let hash = seed.info_hash.to_hex();
 
     let mut daemon = harness::start_daemon(&home).await;
@@ -54,7 +40,7 @@ async fn kill_9_mid_download_then_restart_resumes_from_verified_pieces() {
     .await
     .unwrap();
     let before = wait_for("a third of the file", T, || async {
-        let s = status(&home).await?;
+        let s = harness::status_json(&home).await?;
         let d = s["torrents"][0]["downloaded"].as_u64()?;
         (d > original.len() as u64 / 3).then_some(d)
     })
@@ -68,7 +54,7 @@ async fn kill_9_mid_download_then_restart_resumes_from_verified_pieces() {
 
     let mut daemon = harness::start_daemon(&home).await;
     let after = wait_for("the torrent back after the restart", T, || async {
-        let s = status(&home).await?;
+        let s = harness::status_json(&home).await?;
         let t = s["torrents"]
             .as_array()?
             .iter()
@@ -83,7 +69,7 @@ async fn kill_9_mid_download_then_restart_resumes_from_verified_pieces() {
         "restart lost verified pieces: {before} before, {resumed} after"
     );
     wait_for("download to finish", T, || async {
-        let s = status(&home).await?;
+        let s = harness::status_json(&home).await?;
         (s["torrents"][0]["finished"] == true).then_some(())
     })
     .await;
@@ -105,25 +91,14 @@ async fn sigterm_with_a_cast_running_stops_the_tv_saves_state_and_the_next_cast_
     use magnetcast::protocol::Command;
     let Seeded { work, seed, .. } = seeded(20, 2000, Some(800_000)).await;
     let home = work.path().join("home");
-    std::fs::create_dir_all(home.join("config")).unwrap();
-    std::fs::write(home.join("config/config.toml"), OFFLINE_TOML).unwrap();
+    harness::home_with_config(&home, "");
     let paths = Paths::under(&home);
     let hash = seed.info_hash.to_hex();
     let mut tv = harness::Receiver::start(&[]).await;
     let mut daemon = harness::start_daemon(&home).await;
 
     // The browser's way: the cast lives in the daemon, no client keeps it.
-    request(
-        &paths,
-        Command::Add {
-            source: Some(seed.magnet()),
-            torrent_base64: None,
-            file: None,
-            device: Some(tv.addr()),
-            keep: false,
-        },
-    )
-    .await;
+    harness::add_and_cast(&paths, seed.magnet(), tv.addr()).await;
     tv.wait("PLAYING", T, |v| {
         (v["event"] == "state" && v["playerState"] == "PLAYING").then_some(())
     })

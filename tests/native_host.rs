@@ -373,12 +373,9 @@ async fn play_hands_the_torrent_to_a_running_daemon_and_cli_controls_reach_the_t
         (v["event"] == "app_stopped").then_some(())
     })
     .await;
-    let out = harness::magnetcast(&home)
-        .args(["status", "--json"])
-        .output()
+    let status = harness::status_json(&home)
         .await
-        .unwrap();
-    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+        .expect("the daemon's status");
     assert_eq!(
         status["torrents"][0]["torrent"],
         seed.info_hash.to_hex().as_str(),

@@ -350,6 +350,32 @@ impl Drop for DaemonGuard {
     }
 }
 
+/// `magnetcast status --json` under `home`: the daemon's torrents and casts, or `None` while no
+/// daemon answers.
+pub async fn status_json(home: &Path) -> Option<serde_json::Value> {
+    let out = magnetcast(home)
+        .args(["status", "--json"])
+        .output()
+        .await
+        .ok()?;
+    out.status
+        .success()
+        .then(|| serde_json::from_slice(&out.stdout).ok())
+        .flatten()
+}
+
+/// Asks the daemon under `paths` to add the magnet and cast it to the receiver at `device`.
+pub async fn add_and_cast(paths: &Paths, magnet: String, device: String) -> serde_json::Value {
+    let add = magnetcast::protocol::Command::Add {
+        source: Some(magnet),
+        torrent_base64: None,
+        file: None,
+        device: Some(device),
+        keep: false,
+    };
+    request(paths, add).await
+}
+
 /// One request to the daemon under `paths`; panics unless it succeeds; returns its result.
 pub async fn request(paths: &Paths, command: magnetcast::protocol::Command) -> serde_json::Value {
     let mut socket = magnetcast::daemon::client::connect(paths).await.unwrap();
