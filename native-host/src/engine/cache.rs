@@ -143,15 +143,7 @@ impl TorrentEngine {
     }
 
     fn evictable(&self, t: &Torrent) -> bool {
-        let kept = self
-            .state
-            .get(&t.info_hash.to_hex())
-            .is_some_and(|s| s.keep);
-        self.in_cache(t)
-            && !kept
-            && t.streams.live().is_empty()
-            && !self.casting.is_cast(&t.info_hash)
-            && !self.seeding_under_limit(t)
+        !self.is_kept(t) && !self.in_use(t) && !self.seeding_under_limit(t)
     }
 
     /// Complete, seeding, with a ratio or time limit it has not reached: the user asked for that

@@ -88,7 +88,7 @@ impl TorrentEngine {
     }
 
     /// A stream is open on it or a TV plays it.
-    fn in_use(&self, t: &Torrent) -> bool {
+    pub(super) fn in_use(&self, t: &Torrent) -> bool {
         !t.streams.live().is_empty() || self.casting.is_cast(&t.info_hash)
     }
 
@@ -145,9 +145,13 @@ impl Torrent {
 
 /// Links (or copies) each file of the torrent that exists under `from` to the same place under
 /// `to`; returns what it created. Refuses to overwrite a different file already there.
-fn place<'a>(from: &Path, to: &Path, files: impl Iterator<Item = &'a str>) -> Result<Vec<PathBuf>> {
+fn place<'a>(
+    from: &Path,
+    to: &Path,
+    mut files: impl Iterator<Item = &'a str>,
+) -> Result<Vec<PathBuf>> {
     let mut placed = Vec::new();
-    let result = files.into_iter().try_for_each(|rel| {
+    let result = files.try_for_each(|rel| {
         let (src, dst) = (from.join(rel), to.join(rel));
         if !src.exists() {
             return Ok(());

@@ -29,8 +29,7 @@ impl TorrentEngine {
     ) -> Option<String> {
         let cap = self.config().download_limit?;
         let need = *self.playback_rates.lock().unwrap().get(&t.info_hash)?;
-        let watched = !t.streams.live().is_empty() || self.casting.is_cast(&t.info_hash);
-        if !watched || progress::is_complete(stats) || cap as f64 >= need as f64 * HEADROOM {
+        if !self.in_use(t) || progress::is_complete(stats) || cap as f64 >= need as f64 * HEADROOM {
             return None;
         }
         Some(format!(
