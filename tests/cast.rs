@@ -140,13 +140,9 @@ async fn pause_seek_volume_and_stop_reach_the_receiver_and_come_back_as_status()
     let session = DeviceSession::connect(device, rig.engine.events.clone())
         .await
         .unwrap();
-    session.send(CastCommand::Load(magnetcast::cast::LoadRequest {
-        url: url.clone(),
-        content_type: "video/mp4".into(),
-        title: torrent.name.clone(),
-        duration: None,
-        start_at: 0.0,
-    }));
+    session.send(CastCommand::Load(
+        magnetcast::cast::LoadRequest::for_torrent(&torrent, url.clone()),
+    ));
     cast_state(&mut events, "PLAYING", |s| {
         s.player_state.as_deref() == Some("PLAYING")
     })
@@ -255,12 +251,10 @@ async fn an_unsupported_file_gives_an_error_naming_the_url_the_type_and_the_devi
     )
     .await
     .unwrap();
+    // The file itself, with no conversion to fall back to (as without ffmpeg).
     session.send(CastCommand::Load(magnetcast::cast::LoadRequest {
-        url: url.clone(),
         content_type: magnetcast::media::content_type(std::path::Path::new("film.avi")).into(),
-        title: "film".into(),
-        duration: None,
-        start_at: 0.0,
+        ..magnetcast::cast::LoadRequest::for_torrent(&torrent, url.clone())
     }));
     let message = error_event(&mut events, "LOAD_FAILED").await;
     assert!(

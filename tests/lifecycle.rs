@@ -147,6 +147,7 @@ async fn sigterm_with_a_cast_running_stops_the_tv_saves_state_and_the_next_cast_
         Command::Play {
             torrent: hash.clone(),
             device: Some(tv.addr()),
+            subtitles: None,
         },
     )
     .await;

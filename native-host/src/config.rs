@@ -56,6 +56,12 @@ pub struct Config {
     pub cache_limit: Option<u64>,
     /// Keep the computer from sleeping while a cast plays or a stream is read.
     pub stay_awake: bool,
+    /// Subtitles in this language are turned on when a video has them (`en`, `fr`, `English`…).
+    /// Unset: subtitles are offered but off.
+    pub subtitle_language: Option<String>,
+    /// The TV takes AC-3/E-AC-3 from the Chromecast over HDMI (passthrough), so that audio
+    /// need not be converted. Off unless you know it works.
+    pub audio_passthrough: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -96,6 +102,8 @@ impl Default for Config {
             cache_dir: None,
             cache_limit: None,
             stay_awake: true,
+            subtitle_language: None,
+            audio_passthrough: false,
         }
     }
 }

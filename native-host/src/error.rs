@@ -56,6 +56,9 @@ pub enum Error {
     #[error("cast: {0}")]
     Cast(String),
 
+    #[error("{0}")]
+    Media(String),
+
     #[error("device discovery failed: {0}")]
     Discovery(String),
 

@@ -72,11 +72,14 @@ pub enum Command {
         torrent: String,
         file: usize,
     },
-    /// Cast a torrent's selected file.
+    /// Cast a torrent's selected file; `subtitles`: this track on instead of the preferred
+    /// language's.
     Play {
         torrent: String,
         #[serde(default)]
         device: Option<String>,
+        #[serde(default)]
+        subtitles: Option<u32>,
     },
     Pause {
         #[serde(default)]
@@ -108,6 +111,19 @@ pub enum Command {
     Stop {
         #[serde(default)]
         device: Option<String>,
+    },
+    /// Turn subtitle track `track` on (an id from the cast's `tracks`), or all off when absent.
+    Subtitles {
+        #[serde(default)]
+        track: Option<u32>,
+        #[serde(default)]
+        device: Option<String>,
+    },
+    /// Offer a subtitle file from this computer (`.srt`, `.vtt`, `.ass`…) with a torrent; when
+    /// the torrent is on a TV it is reloaded there with the file's track on.
+    SubtitlesAdd {
+        torrent: String,
+        path: String,
     },
     /// A torrent's own seeding limits (`ratio`, `time_secs`; unset = no limit on that axis,
     /// 0 = do not seed), or `follow_config: true` to drop them.
@@ -173,6 +189,8 @@ pub enum ErrorCode {
     Timeout,
     /// The disk or the streaming cache has no room for the file.
     NoSpace,
+    /// The file cannot be played there (and cannot be converted): the message says why.
+    Unplayable,
     Internal,
 }
 
@@ -187,6 +205,8 @@ pub struct EventMessage {
 /// Everything the host sends: a reply or an event.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(untagged)]
+// A message lives only from being built to being serialised: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum HostMessage {
     Reply(Reply),
     Event(EventMessage),

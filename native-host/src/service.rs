@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::cast::{self, CastCommand, DeviceSession, LoadRequest};
+use crate::cast::{self, CastCommand, DeviceSession};
 use crate::config::Config;
 use crate::engine::{AddOptions, Torrent, TorrentEngine};
 use crate::error::{Error, Result};
@@ -87,7 +87,7 @@ impl Service {
                 let torrent = self.engine.add(source, opts).await?;
                 let mut result = self.describe(&torrent, None);
                 if let Some(device) = device {
-                    result["cast"] = self.play(&torrent, Some(&device)).await?;
+                    result["cast"] = self.play(&torrent, Some(&device), None).await?;
                 }
                 Ok(result)
             }
@@ -145,9 +145,13 @@ impl Service {
                 self.engine.select_file(&t.info_hash, file).await?;
                 Ok(self.describe(&t, None))
             }
-            Command::Play { torrent, device } => {
+            Command::Play {
+                torrent,
+                device,
+                subtitles,
+            } => {
                 let t = self.torrent(&torrent)?;
-                self.play(&t, device.as_deref()).await
+                self.play(&t, device.as_deref(), subtitles).await
             }
             Command::Pause { device } => self.control(device, CastCommand::Pause),
             Command::Resume { device } => self.control(device, CastCommand::Play),
@@ -195,6 +199,18 @@ impl Service {
                     .await
                     .ok();
                 Ok(json!({"device": name}))
+            }
+            Command::Subtitles { track, device } => {
+                self.control(device, CastCommand::Subtitles(track))
+            }
+            Command::SubtitlesAdd { torrent, path } => {
+                let t = self.torrent(&torrent)?;
+                let id = self.server.add_local_subtitles(&t, path.into())?;
+                let casting_it = self.engine.casting.devices_of(&t.info_hash);
+                for device in &casting_it {
+                    self.play(&t, Some(device), Some(id)).await?;
+                }
+                Ok(json!({"torrent": torrent, "track": id, "reloaded": casting_it}))
             }
             Command::SetSeeding {
                 torrent,
@@ -253,13 +269,15 @@ impl Service {
     }
 
     fn describe(&self, t: &Torrent, target: Option<std::net::IpAddr>) -> Value {
-        let path = self.server.publish(t, t.selected());
+        let published = self.server.publish_full(t, t.selected(), None);
         json!({
             "torrent": t.info_hash.to_hex(),
             "name": t.name,
             "file": t.selected_file(),
             "file_count": t.files.len(),
-            "stream_url": self.server.url(&path, target),
+            "stream_url": self.server.url(&published.path(), target),
+            // "Play here": the browser's own player, for when there is no TV.
+            "player_url": self.server.local_url(&published.player_path()),
         })
     }
 
@@ -268,12 +286,22 @@ impl Service {
         self.engine.config()
     }
 
-    async fn play(&self, t: &Torrent, device: Option<&str>) -> Result<Value> {
+    /// Casts `t`; `subtitles` turns that track on instead of the preferred language's.
+    async fn play(
+        &self,
+        t: &Torrent,
+        device: Option<&str>,
+        subtitles: Option<u32>,
+    ) -> Result<Value> {
         let device = cast::resolve(&self.config(), device).await?;
-        let path = self.server.publish(t, t.selected());
-        let url = self.server.url(&path, Some(device.addr.ip()));
-        let mut load = LoadRequest::for_torrent(t, url.clone());
-        load.start_at = crate::resume::start_at(&self.engine, &t.info_hash);
+        let mut load =
+            cast::prepare::load_request(&self.engine, &self.server, t, Some(&device)).await?;
+        if let Some(id) = subtitles {
+            load.active_tracks = vec![id];
+            if let Some(fallback) = &mut load.fallback {
+                fallback.active_tracks = vec![id];
+            }
+        }
         let existing = self.casts.lock().unwrap().get(&device.name).cloned();
         let session = match existing {
             Some(s) => s,
@@ -286,11 +314,18 @@ impl Service {
                 s
             }
         };
-        let start_at = load.start_at;
+        let reply = json!({
+            "device": device.name,
+            "stream_url": load.content_id(),
+            "start_at": load.start_at,
+            "verdict": load.verdict,
+            "tracks": load.tracks,
+            "active_tracks": load.active_tracks,
+        });
         session.send(CastCommand::Load(load));
         self.engine.casting.started(&device.name, t.info_hash);
         *self.last_device.lock().unwrap() = Some(device.name.clone());
-        Ok(json!({"device": device.name, "stream_url": url, "start_at": start_at}))
+        Ok(reply)
     }
 
     fn session(&self, device: Option<&str>) -> Result<Arc<DeviceSession>> {
@@ -375,6 +410,7 @@ fn code(e: &Error) -> ErrorCode {
         Error::Cast(_) | Error::Discovery(_) => ErrorCode::Cast,
         Error::BadRequest(_) => ErrorCode::BadRequest,
         Error::NoSpace { .. } | Error::CacheFull { .. } => ErrorCode::NoSpace,
+        Error::Media(_) => ErrorCode::Unplayable,
         _ => ErrorCode::Internal,
     }
 }

@@ -13,9 +13,14 @@ Everything it does is reported as one JSON object per line on stdout:
   {"event": "state", "playerState": S, ...}              every MEDIA_STATUS it sends
   {"event": "pong"}                                      the sender answered our PING
   {"event": "volume", "level": L, "muted": M}
+  {"event": "load", "contentId": U, "contentType": T, "tracks": [...], "activeTrackIds": [...]}
+  {"event": "track", "id": I, "status": 200, "content_type": ..., "cors": ..., "text": ...}
+                                                          each text track of a LOAD, fetched
+                                                          cross-origin like a receiver app does
+  {"event": "tracks", "activeTrackIds": [...]}           EDIT_TRACKS_INFO
 
 Usage: cast_receiver.py --bind IP --port P --record DIR [--rate BYTES_PER_S] [--name NAME]
-       [--advertise]  (mDNS via python3-zeroconf)
+       [--advertise]  (mDNS via python3-zeroconf) [--refuse URL_PART]
 """
 import argparse
 import json
@@ -221,13 +226,19 @@ class Player:
         with self.lock:
             if kind == "LOAD":
                 media = msg.get("media", {})
-                if media.get("contentType") not in SUPPORTED:
+                refused = self.args.refuse and self.args.refuse in media.get("contentId", "")
+                if media.get("contentType") not in SUPPORTED or refused:
                     self.conn.send("web-1", msg.get("_source", "*"), NS_MEDIA, {
                         "type": "LOAD_FAILED", "requestId": request_id,
                         "detailedErrorCode": 104, "reason": "MEDIA_SRC_NOT_SUPPORTED"})
                     return
                 self.media = media
                 self.media_session += 1
+                report(event="load", contentId=media.get("contentId"),
+                       contentType=media.get("contentType"), tracks=media.get("tracks", []),
+                       activeTrackIds=msg.get("activeTrackIds", []))
+                for track in media.get("tracks", []):
+                    fetch_track(track)
                 self.duration = media.get("duration") or probe_duration(media["contentId"])
                 self.length = None
                 self.position = float(msg.get("currentTime") or 0)
@@ -248,6 +259,9 @@ class Player:
                 self.set_state("BUFFERING")
                 self.media_status(request_id)
                 self.fetch(offset)
+            elif kind == "EDIT_TRACKS_INFO" and self.media:
+                report(event="tracks", activeTrackIds=msg.get("activeTrackIds", []))
+                self.media_status(request_id)
             elif kind == "STOP" and self.media:
                 self.stop_fetch()
                 self.set_state("IDLE", "CANCELLED")
@@ -279,6 +293,26 @@ class Player:
                 self.receiver_status(request_id)
             elif kind == "GET_STATUS":
                 self.receiver_status(request_id)
+
+
+RECEIVER_ORIGIN = "https://www.gstatic.com"
+
+
+def fetch_track(track):
+    """Fetches a text track as the receiver's web app would: cross-origin, so it needs CORS."""
+    def run():
+        url = track.get("trackContentId", "")
+        req = urllib.request.Request(url, headers={"Origin": RECEIVER_ORIGIN})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                text = resp.read(1 << 20).decode("utf-8", "replace")
+                report(event="track", id=track.get("trackId"), status=resp.status,
+                       content_type=resp.headers.get("Content-Type"),
+                       cors=resp.headers.get("Access-Control-Allow-Origin"), text=text)
+        except (urllib.error.URLError, OSError) as e:
+            report(event="track", id=track.get("trackId"), status=getattr(e, "code", 0),
+                   error=str(e))
+    threading.Thread(target=run, daemon=True).start()
 
 
 def probe_duration(url):
@@ -408,6 +442,9 @@ def main():
     p.add_argument("--rate", type=float, default=4 * 1024 * 1024)
     p.add_argument("--name", default="Test Receiver")
     p.add_argument("--advertise", action="store_true")
+    # Answers MEDIA_SRC_NOT_SUPPORTED for URLs containing this, as a TV does for a file it
+    # cannot decode.
+    p.add_argument("--refuse", default="")
     args = p.parse_args()
     os.makedirs(args.record, exist_ok=True)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -172,6 +172,11 @@ impl Worker {
                     }
                     Ok(Msg::Command(CastCommand::Load(req))) => self.wanted = Some(req),
                     Ok(Msg::Command(CastCommand::Stop)) => self.wanted = None,
+                    Ok(Msg::Command(CastCommand::Subtitles(track))) => {
+                        if let Some(w) = &mut self.wanted {
+                            w.active_tracks = track.into_iter().collect();
+                        }
+                    }
                     Ok(Msg::Command(other)) => self.error(format!(
                         "{}: not connected, {other:?} dropped",
                         self.device.name
@@ -244,6 +249,11 @@ impl Worker {
         let id = self.next_id();
         match command {
             CastCommand::Load(req) => {
+                self.update(|s| {
+                    s.verdict = req.verdict.clone();
+                    s.tracks = req.tracks.clone();
+                    s.active_tracks = req.active_tracks.clone();
+                });
                 self.wanted = Some(req);
                 self.loaded = false;
                 match self.app.clone() {
@@ -281,11 +291,42 @@ impl Worker {
                     )?;
                 }
             }
+            CastCommand::Subtitles(track) => {
+                let active: Vec<u32> = track.into_iter().collect();
+                if let Some(w) = &mut self.wanted {
+                    w.active_tracks = active.clone();
+                }
+                self.update(|s| s.active_tracks = active.clone());
+                if let (Some(app), Some((media, _))) = (self.app.clone(), self.media.clone()) {
+                    let payload = m::edit_tracks(id, media.media_session_id, &active);
+                    send(mm, m::NS_MEDIA, &app.transport_id, payload)?;
+                }
+            }
+            CastCommand::Seek(_) | CastCommand::SeekBy(_)
+                if self.wanted.as_ref().is_some_and(|w| w.live) =>
+            {
+                // A live conversion restarts at the target instead of seeking in bytes.
+                let now = self.position().unwrap_or(0.0);
+                let target = match command {
+                    CastCommand::Seek(t) => t,
+                    CastCommand::SeekBy(d) => now + d,
+                    _ => unreachable!(),
+                };
+                let wanted = self.wanted.as_mut().expect("checked above");
+                let mut target = target.max(0.0);
+                if let Some(len) = wanted.duration {
+                    target = target.min((len - 1.0).max(0.0));
+                }
+                wanted.offset = target;
+                if let Some(app) = self.app.clone() {
+                    self.send_load(mm, &app)?;
+                }
+            }
             CastCommand::Play
             | CastCommand::Pause
             | CastCommand::Seek(_)
             | CastCommand::SeekBy(_) => {
-                let (Some(app), Some((media, at))) = (self.app.clone(), self.media.clone()) else {
+                let (Some(app), Some((media, _))) = (self.app.clone(), self.media.clone()) else {
                     self.error(format!(
                         "{}: nothing is playing, {command:?} ignored",
                         self.device.name
@@ -297,12 +338,7 @@ impl Worker {
                     CastCommand::Pause => m::media_command("PAUSE", id, media.media_session_id),
                     CastCommand::Seek(t) => m::seek(id, media.media_session_id, t),
                     CastCommand::SeekBy(d) => {
-                        let moving = if media.player_state == "PLAYING" {
-                            at.elapsed().as_secs_f64()
-                        } else {
-                            0.0
-                        };
-                        let now = media.current_time.unwrap_or(0.0) + moving;
+                        let now = self.position().unwrap_or(0.0);
                         let mut target = (now + d).max(0.0);
                         if let Some(len) = media.media.as_ref().and_then(|i| i.duration) {
                             target = target.min((len - 1.0).max(0.0));
@@ -315,6 +351,39 @@ impl Worker {
             }
         }
         Ok(())
+    }
+
+    /// Where the video is now, counted from its start (a live conversion's device counts from
+    /// where the conversion started), moved on by the time since the device said it.
+    fn position(&self) -> Option<f64> {
+        let (media, at) = self.media.as_ref()?;
+        let moving = if media.player_state == "PLAYING" {
+            at.elapsed().as_secs_f64()
+        } else {
+            0.0
+        };
+        let offset = self.wanted.as_ref().map_or(0.0, |w| w.offset);
+        Some(media.current_time? + moving + offset)
+    }
+
+    /// The device cannot play what it was given: load the converted stream, once.
+    fn fall_back(&mut self, mm: &Manager) -> Result<bool, String> {
+        let Some(fallback) = self.wanted.as_mut().and_then(|w| w.fallback.take()) else {
+            return Ok(false);
+        };
+        let Some(app) = self.app.clone() else {
+            return Ok(false);
+        };
+        info!(device = %self.device.name, url = %fallback.url, "device cannot play the file; loading the converted stream");
+        let mut next = *fallback;
+        next.start_at = self.position().unwrap_or(next.start_at);
+        if next.live {
+            next.offset = next.start_at;
+        }
+        self.update(|s| s.verdict = next.verdict.clone());
+        self.wanted = Some(next);
+        self.send_load(mm, &app)?;
+        Ok(true)
     }
 
     fn send_load(&mut self, mm: &Manager, app: &Application) -> Result<(), String> {
@@ -391,9 +460,13 @@ impl Worker {
                 let Some(media) = list.into_iter().next() else {
                     return Ok(());
                 };
-                if media.player_state == "IDLE" && media.idle_reason.as_deref() == Some("ERROR") {
+                if media.player_state == "IDLE"
+                    && media.idle_reason.as_deref() == Some("ERROR")
+                    && !self.fall_back(mm)?
+                {
                     self.load_error("playback error", None, None);
                 }
+                let offset = self.wanted.as_ref().map_or(0.0, |w| w.offset);
                 let (state, time, idle) = (
                     media.player_state.clone(),
                     media.current_time,
@@ -404,10 +477,10 @@ impl Worker {
                 self.media = Some((media, Instant::now()));
                 self.update(|s| {
                     s.player_state = Some(state);
-                    s.position = time.or(s.position);
+                    s.position = time.map(|t| t + offset).or(s.position);
                     s.idle_reason = idle;
                     if let Some(i) = info {
-                        s.duration = i.duration.or(s.duration);
+                        s.duration = i.duration.map(|d| d + offset).or(s.duration);
                         s.media_url = i.content_id.or(s.media_url.take());
                     }
                     if let Some(v) = volume {
@@ -425,6 +498,9 @@ impl Worker {
             ) => {
                 let kind = kind.to_string();
                 self.loaded = false;
+                if kind == "LOAD_FAILED" && self.fall_back(mm)? {
+                    return Ok(());
+                }
                 self.load_error(
                     &kind,
                     incoming.reason.as_deref(),

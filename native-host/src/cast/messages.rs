@@ -23,6 +23,26 @@ pub struct LoadRequest {
     pub duration: Option<f64>,
     /// Where playback starts (seconds): where the viewer left off.
     pub start_at: f64,
+    pub tracks: Vec<TextTrack>,
+    pub active_tracks: Vec<u32>,
+    /// A live conversion has no byte ranges to seek in: a seek loads `url?start=T` instead, and
+    /// the device's positions count from `offset`.
+    pub live: bool,
+    pub offset: f64,
+    /// Loaded once instead when the device cannot play this one (format not supported, decode
+    /// error): the converted stream.
+    pub fallback: Option<Box<LoadRequest>>,
+    /// What the codec check decided, for the user to see.
+    pub verdict: Option<crate::media::verdict::Verdict>,
+}
+
+/// A WebVTT subtitle track, as LOAD's `media.tracks` carries it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct TextTrack {
+    pub id: u32,
+    pub url: String,
+    pub name: String,
+    pub language: Option<String>,
 }
 
 impl LoadRequest {
@@ -36,6 +56,22 @@ impl LoadRequest {
             // Left to the device until the container is probed.
             duration: None,
             start_at: 0.0,
+            tracks: Vec::new(),
+            active_tracks: Vec::new(),
+            live: false,
+            offset: 0.0,
+            fallback: None,
+            verdict: None,
+        }
+    }
+
+    /// The URL the device fetches: a live conversion starts at `offset`.
+    pub fn content_id(&self) -> String {
+        if self.live && self.offset > 0.0 {
+            let sep = if self.url.contains('?') { '&' } else { '?' };
+            format!("{}{sep}start={:.3}", self.url, self.offset)
+        } else {
+            self.url.clone()
         }
     }
 }
@@ -77,21 +113,61 @@ pub fn set_volume(request_id: u32, level: Option<f64>, muted: Option<bool>) -> S
 
 pub fn load(request_id: u32, session_id: &str, req: &LoadRequest) -> String {
     let mut media = json!({
-        "contentId": req.url,
+        "contentId": req.content_id(),
         "contentType": req.content_type,
         "streamType": "BUFFERED",
         "metadata": {"metadataType": 0, "title": req.title},
     });
     if let Some(d) = req.duration {
-        media["duration"] = json!(d);
+        media["duration"] = json!((d - req.offset).max(0.0));
     }
+    if !req.tracks.is_empty() {
+        media["tracks"] = req
+            .tracks
+            .iter()
+            .map(|t| {
+                let mut track = json!({
+                    "trackId": t.id,
+                    "type": "TEXT",
+                    "subtype": "SUBTITLES",
+                    "trackContentId": t.url,
+                    "trackContentType": "text/vtt",
+                    "name": t.name,
+                });
+                if let Some(l) = &t.language {
+                    track["language"] = json!(l);
+                }
+                track
+            })
+            .collect();
+        // Readable on a TV from a sofa: the receiver's default is small and unboxed.
+        media["textTrackStyle"] = json!({
+            "backgroundColor": "#00000080",
+            "foregroundColor": "#FFFFFFFF",
+            "edgeType": "OUTLINE",
+            "fontScale": 1.1,
+        });
+    }
+    let start = if req.live { 0.0 } else { req.start_at };
     json!({
         "type": "LOAD",
         "requestId": request_id,
         "sessionId": session_id,
         "media": media,
         "autoplay": true,
-        "currentTime": req.start_at,
+        "currentTime": start,
+        "activeTrackIds": req.active_tracks,
+    })
+    .to_string()
+}
+
+/// Turns subtitle tracks on (`[id]`) or off (`[]`) without reloading.
+pub fn edit_tracks(request_id: u32, media_session_id: i64, active: &[u32]) -> String {
+    json!({
+        "type": "EDIT_TRACKS_INFO",
+        "requestId": request_id,
+        "mediaSessionId": media_session_id,
+        "activeTrackIds": active,
     })
     .to_string()
 }
@@ -182,6 +258,17 @@ mod tests {
             title: "Film".into(),
             duration: Some(12.5),
             start_at: 61.0,
+            tracks: vec![TextTrack {
+                id: 1,
+                url: "http://10.0.0.2:8888/v/t/1.vtt".into(),
+                name: "en".into(),
+                language: Some("en".into()),
+            }],
+            active_tracks: vec![1],
+            live: false,
+            offset: 0.0,
+            fallback: None,
+            verdict: None,
         };
         let v: Value = serde_json::from_str(&load(7, "sess", &req)).unwrap();
         assert_eq!(v["currentTime"], 61.0);
@@ -190,6 +277,22 @@ mod tests {
         assert_eq!(v["media"]["streamType"], "BUFFERED");
         assert_eq!(v["media"]["duration"], 12.5);
         assert_eq!(v["media"]["metadata"]["title"], "Film");
+        assert_eq!(v["media"]["tracks"][0]["trackContentType"], "text/vtt");
+        assert_eq!(v["media"]["tracks"][0]["trackContentId"], req.tracks[0].url);
+        assert_eq!(v["activeTrackIds"], json!([1]));
+        let live = LoadRequest {
+            live: true,
+            offset: 30.0,
+            url: "http://h/r/t/film.mp4".into(),
+            ..req
+        };
+        let v: Value = serde_json::from_str(&load(8, "sess", &live)).unwrap();
+        assert_eq!(
+            v["media"]["contentId"],
+            "http://h/r/t/film.mp4?start=30.000"
+        );
+        assert_eq!(v["currentTime"], 0.0);
+        assert_eq!(v["media"]["duration"], 0.0);
     }
 
     #[test]

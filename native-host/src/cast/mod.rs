@@ -4,6 +4,7 @@
 mod device;
 pub mod discovery;
 pub mod messages;
+pub mod prepare;
 mod resolve;
 mod tls;
 
@@ -12,7 +13,7 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use serde::{Deserialize, Serialize};
 
 pub use device::DeviceSession;
-pub use messages::LoadRequest;
+pub use messages::{LoadRequest, TextTrack};
 pub use resolve::{DISCOVERY, resolve, with_configured};
 pub use tls::install_default_provider;
 
@@ -108,6 +109,14 @@ pub struct CastStatus {
     pub muted: Option<bool>,
     pub idle_reason: Option<String>,
     pub media_url: Option<String>,
+    /// How the media reaches the device (direct, remuxed, transcoded) and why.
+    #[serde(default)]
+    pub verdict: Option<crate::media::verdict::Verdict>,
+    /// Subtitle tracks offered with the media, and the ones on.
+    #[serde(default)]
+    pub tracks: Vec<messages::TextTrack>,
+    #[serde(default)]
+    pub active_tracks: Vec<u32>,
 }
 
 impl CastStatus {
@@ -124,6 +133,9 @@ impl CastStatus {
             muted: None,
             idle_reason: None,
             media_url: None,
+            verdict: None,
+            tracks: Vec::new(),
+            active_tracks: Vec::new(),
         }
     }
 }
@@ -143,6 +155,8 @@ pub enum CastCommand {
     Mute(bool),
     /// Stops playback and closes the receiver app.
     Stop,
+    /// A subtitle track on, or `None` for none.
+    Subtitles(Option<u32>),
 }
 
 /// Picks the device a user named: `HOST[:PORT]`, a configured manual device, or a discovered

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use magnetcast::cast::{self, CastCommand, Device, DeviceSession, LoadRequest};
+use magnetcast::cast::{self, CastCommand, Device, DeviceSession};
 use magnetcast::engine::Torrent;
-use magnetcast::{Config, Error, TorrentEngine};
+use magnetcast::{Config, Error, StreamServer, TorrentEngine};
 
 /// The device `play` should use; when none was named and the network does not make the choice
 /// clear, the message to show while streaming on without a TV.
@@ -22,16 +22,23 @@ pub async fn choose(
 }
 
 /// Connects to `device` and asks it to play `torrent`'s selected file from `url`.
+/// Returns the session and what the codec check decided.
 pub async fn start(
     engine: &TorrentEngine,
+    server: &StreamServer,
     device: Device,
     torrent: &Torrent,
-    url: String,
-) -> anyhow::Result<Arc<DeviceSession>> {
+    subtitles: Option<u32>,
+) -> anyhow::Result<(Arc<DeviceSession>, Option<String>)> {
+    let mut load = cast::prepare::load_request(engine, server, torrent, Some(&device)).await?;
+    if let Some(id) = subtitles {
+        load.active_tracks = vec![id];
+    }
+    let said = load.verdict.as_ref().map(|v| v.reason.clone());
     let session = DeviceSession::connect(device.clone(), engine.events.clone()).await?;
     engine.casting.started(&device.name, torrent.info_hash);
-    session.send(CastCommand::Load(LoadRequest::for_torrent(torrent, url)));
-    Ok(session)
+    session.send(CastCommand::Load(load));
+    Ok((session, said))
 }
 
 /// Stops playback on the TV and ends the device thread.

@@ -154,6 +154,12 @@ pub struct PlayArgs {
     /// Download into `download_dir` to keep, instead of the streaming cache.
     #[arg(long)]
     pub keep: bool,
+    /// Show this subtitle file (.srt, .vtt, .ass…) from this computer.
+    #[arg(long, value_name = "FILE")]
+    pub subtitles: Option<std::path::PathBuf>,
+    /// Play here: open the stream in this computer's browser (with its subtitles).
+    #[arg(long)]
+    pub open: bool,
 }
 
 #[derive(Debug, Args)]

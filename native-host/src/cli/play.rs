@@ -95,16 +95,43 @@ pub async fn run(ctx: Ctx, args: PlayArgs) -> anyhow::Result<()> {
     };
     let target = device.as_ref().ok().map(|d| d.addr.ip());
     let playback = Playback::start(ctx.config, &ctx.paths, source, add, target, args.json).await?;
+    let subtitles = match &args.subtitles {
+        Some(file) => match playback
+            .server
+            .add_local_subtitles(&playback.torrent, std::path::absolute(file)?)
+        {
+            Ok(id) => Some(id),
+            Err(e) => {
+                playback.stop().await;
+                return Err(e.into());
+            }
+        },
+        None => None,
+    };
+    if args.open {
+        let t = &playback.torrent;
+        let page = playback
+            .server
+            .publish_full(t, t.selected(), None)
+            .player_path();
+        open_here(&playback.output, &playback.server.local_url(&page));
+    }
     let session = match device {
         Ok(device) => match cast::start(
             &playback.engine,
+            &playback.server,
             device,
             &playback.torrent,
-            playback.url.clone(),
+            subtitles,
         )
         .await
         {
-            Ok(session) => Some(session),
+            Ok((session, said)) => {
+                if let Some(said) = said {
+                    playback.output.line(&said);
+                }
+                Some(session)
+            }
             Err(e) => {
                 playback.stop().await;
                 return Err(e);
@@ -136,6 +163,14 @@ pub async fn run(ctx: Ctx, args: PlayArgs) -> anyhow::Result<()> {
     }
     playback.stop().await;
     Ok(())
+}
+
+/// "Play here": the stream's page in the default browser (`$BROWSER` when set).
+pub fn open_here(output: &Output, page: &str) {
+    match webbrowser::open(page) {
+        Ok(()) => output.line(&format!("playing here: {page}")),
+        Err(e) => output.line(&format!("cannot open a browser ({e}); open {page}")),
+    }
 }
 
 /// Ctrl-C, or SIGTERM on Unix (what service managers and `kill` send).

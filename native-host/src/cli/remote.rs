@@ -42,6 +42,27 @@ pub async fn play(mut socket: Socket, args: PlayArgs) -> anyhow::Result<()> {
     let torrent = added["torrent"].as_str().unwrap_or_default().to_string();
     let mut url = added["stream_url"].as_str().unwrap_or_default().to_string();
     let mut device = None;
+    let subtitles = match &args.subtitles {
+        Some(file) => {
+            let path = std::path::absolute(file)?.to_string_lossy().into_owned();
+            let added = result(
+                client::request(
+                    &mut socket,
+                    Command::SubtitlesAdd {
+                        torrent: torrent.clone(),
+                        path,
+                    },
+                )
+                .await?,
+            )?;
+            added["track"].as_u64().map(|t| t as u32)
+        }
+        None => None,
+    };
+    if args.open {
+        let page = added["player_url"].as_str().unwrap_or_default();
+        super::play::open_here(&output, page);
+    }
     if !args.no_cast {
         match result(
             client::request(
@@ -49,6 +70,7 @@ pub async fn play(mut socket: Socket, args: PlayArgs) -> anyhow::Result<()> {
                 Command::Play {
                     torrent: torrent.clone(),
                     device: args.device.clone(),
+                    subtitles,
                 },
             )
             .await?,
@@ -56,6 +78,9 @@ pub async fn play(mut socket: Socket, args: PlayArgs) -> anyhow::Result<()> {
             Ok(cast) => {
                 url = cast["stream_url"].as_str().unwrap_or(&url).to_string();
                 device = cast["device"].as_str().map(str::to_string);
+                if let Some(reason) = cast["verdict"]["reason"].as_str() {
+                    output.line(reason);
+                }
             }
             Err(e) if args.device.is_some() => return Err(e),
             Err(e) => output.line(&format!("{e:#}; streaming only")),

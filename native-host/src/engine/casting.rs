@@ -27,6 +27,16 @@ impl Casting {
         self.by_device.lock().unwrap().get(device).copied()
     }
 
+    /// The devices playing `torrent`.
+    pub fn devices_of(&self, torrent: &InfoHash) -> Vec<String> {
+        let by_device = self.by_device.lock().unwrap();
+        by_device
+            .iter()
+            .filter(|(_, t)| *t == torrent)
+            .map(|(d, _)| d.clone())
+            .collect()
+    }
+
     pub fn is_cast(&self, torrent: &InfoHash) -> bool {
         self.by_device
             .lock()

@@ -63,6 +63,20 @@ pub fn select(files: &[FileEntry], choice: Option<&FileChoice>) -> Result<usize>
     }
 }
 
+/// What is downloaded when `selected` plays: that file and the torrent's subtitle files.
+pub fn wanted(files: &[FileEntry], selected: usize) -> Vec<usize> {
+    let mut wanted = vec![selected];
+    wanted.extend(
+        files
+            .iter()
+            .filter(|f| f.index != selected)
+            .filter(|f| crate::stream::tracks::worth_downloading(f.kind, f.length))
+            .map(|f| f.index)
+            .take(32),
+    );
+    wanted
+}
+
 /// The files worth showing a user choosing what to play: media first, then the rest, capped.
 pub fn for_display(files: &[FileEntry]) -> Vec<FileEntry> {
     let mut shown: Vec<FileEntry> = files.to_vec();
@@ -105,6 +119,11 @@ mod tests {
     #[test]
     fn largest_video_wins_over_larger_audio() {
         assert_eq!(select(&sample(), None).unwrap(), 1);
+    }
+
+    #[test]
+    fn subtitles_come_with_the_video() {
+        assert_eq!(wanted(&sample(), 1), vec![1, 2]);
     }
 
     #[test]

@@ -634,7 +634,7 @@ impl TorrentEngine {
             .add_torrent(
                 AddTorrent::TorrentFileBytes(listing.torrent_bytes.clone()),
                 Some(AddTorrentOptions {
-                    only_files: Some(vec![selected]),
+                    only_files: Some(files::wanted(&files, selected)),
                     overwrite: true,
                     initial_peers: Some(peers),
                     paused: queued,
@@ -816,7 +816,12 @@ impl TorrentEngine {
             });
         }
         self.session
-            .update_only_files(&torrent.handle, &HashSet::from([file_index]))
+            .update_only_files(
+                &torrent.handle,
+                &files::wanted(&torrent.files, file_index)
+                    .into_iter()
+                    .collect(),
+            )
             .await
             .map_err(Error::Engine)?;
         torrent.selected.store(file_index, Ordering::Relaxed);

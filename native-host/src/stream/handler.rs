@@ -93,7 +93,7 @@ pub(super) async fn serve(
     response
 }
 
-fn error(status: StatusCode, message: String) -> Response {
+pub(super) fn error(status: StatusCode, message: String) -> Response {
     let mut r = (status, format!("{message}\n")).into_response();
     r.headers_mut().insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,

@@ -1,9 +1,15 @@
 //! The stream server: serves a torrent file over HTTP while it downloads, with Range support,
-//! to the Cast device (or any player). Only `/s/<token>/<file-name>` exists on this listener;
-//! tokens are random and handed out per published file.
+//! to the Cast device (or any player). Tokens are random and handed out per published file:
+//! `/s/<token>/<file-name>` is the file itself, `/r/<token>/<name>.mp4` the file converted by
+//! ffmpeg as it plays, `/v/<token>/<track>.vtt` a subtitle track as WebVTT and
+//! `/p/<token>/<name>` a page that plays it all in a browser.
 
+mod convert;
 mod handler;
+mod player;
 pub mod range;
+mod subtitles;
+pub mod tracks;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
@@ -26,11 +32,17 @@ pub struct StreamTarget {
     pub file_name: String,
     pub len: u64,
     pub content_type: &'static str,
+    /// Set on tokens of converted streams (`/r/`): what ffmpeg does.
+    pub recipe: Option<crate::media::verdict::Recipe>,
 }
 
 pub(crate) struct Registry {
     engine: Arc<TorrentEngine>,
     targets: Mutex<HashMap<String, StreamTarget>>,
+    /// Subtitle tracks beyond the torrent's own files: picked by the user or found inside the video.
+    extra_tracks: Mutex<HashMap<InfoHash, Vec<tracks::Extra>>>,
+    /// Where ffmpeg reads the raw file from: ourselves, on loopback.
+    local_addr: SocketAddr,
 }
 
 impl Registry {
@@ -128,9 +140,14 @@ impl StreamServer {
         let registry = Arc::new(Registry {
             engine,
             targets: Mutex::default(),
+            extra_tracks: Mutex::default(),
+            local_addr,
         });
         let app = Router::new()
             .route("/s/{token}/{*name}", get(handler::serve))
+            .route("/r/{token}/{*name}", get(convert::serve))
+            .route("/v/{token}/{track}", get(subtitles::serve))
+            .route("/p/{token}/{*name}", get(player::serve))
             .with_state(registry.clone());
         let task = tokio::spawn(accept(listener, app));
         tracing::info!(%local_addr, "stream server listening");
@@ -147,24 +164,55 @@ impl StreamServer {
 
     /// Makes a file of `torrent` reachable and returns its path (`/s/<token>/<name>`).
     pub fn publish(&self, torrent: &Torrent, file_index: usize) -> String {
-        let file = &torrent.files[file_index];
-        let file_name = file
-            .path
-            .rsplit('/')
-            .next()
-            .unwrap_or(&file.path)
-            .to_string();
-        let token = format!("{:032x}", rand::random::<u128>());
-        let path = format!("/s/{token}/{}", utf8_percent_encode(&file_name, SEGMENT));
-        let target = StreamTarget {
-            info_hash: torrent.info_hash,
-            file_index,
-            content_type: crate::media::content_type(std::path::Path::new(&file_name)),
-            file_name,
-            len: file.length,
-        };
-        self.registry.targets.lock().unwrap().insert(token, target);
-        path
+        self.registry.publish(torrent, file_index, None).path()
+    }
+
+    /// Publishes a file with its token, for the converted stream, tracks and player page.
+    pub fn publish_full(
+        &self,
+        torrent: &Torrent,
+        file_index: usize,
+        recipe: Option<crate::media::verdict::Recipe>,
+    ) -> Published {
+        self.registry.publish(torrent, file_index, recipe)
+    }
+
+    /// Offers a subtitle file from this computer with `torrent`; returns the track id.
+    pub fn add_local_subtitles(&self, torrent: &Torrent, path: std::path::PathBuf) -> Result<u32> {
+        self.registry.add_extra(torrent, tracks::Extra::Local(path))
+    }
+
+    /// Offers the text subtitle streams inside the video (found by the probe).
+    pub fn add_embedded_subtitles(
+        &self,
+        torrent: &Torrent,
+        streams: &[crate::media::probe::SubtitleStream],
+    ) {
+        self.registry.add_embedded(torrent, streams)
+    }
+
+    /// The subtitle tracks of `torrent`, with URLs as a device at `target` reaches them.
+    pub fn tracks(
+        &self,
+        torrent: &Torrent,
+        published: &Published,
+        target: Option<IpAddr>,
+    ) -> Vec<crate::cast::TextTrack> {
+        self.registry
+            .tracks(torrent)
+            .into_iter()
+            .map(|t| crate::cast::TextTrack {
+                url: self.url(&published.track_path(t.id), target),
+                id: t.id,
+                name: t.name,
+                language: t.language,
+            })
+            .collect()
+    }
+
+    /// The URL ffmpeg and ffprobe read `path` from: loopback, whatever the advertised host.
+    pub fn local_url(&self, path: &str) -> String {
+        format!("http://{}{path}", loopback(self.local_addr))
     }
 
     /// The full URL for `path` as a device at `target` would reach it.
@@ -185,6 +233,136 @@ impl StreamServer {
 impl Drop for StreamServer {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+/// Our own listener as seen from this machine.
+fn loopback(addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port())
+    } else {
+        addr
+    }
+}
+
+/// A published file: its token and the names its routes use.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub token: String,
+    /// Percent-encoded file name.
+    name: String,
+    converted: bool,
+}
+
+impl Published {
+    /// `/s/…` for the file as it is, `/r/…` for a converted one.
+    pub fn path(&self) -> String {
+        if self.converted {
+            format!("/r/{}/{}", self.token, converted_name(&self.name))
+        } else {
+            format!("/s/{}/{}", self.token, self.name)
+        }
+    }
+
+    /// The file itself, whatever this token's conversion.
+    pub fn raw_path(&self) -> String {
+        format!("/s/{}/{}", self.token, self.name)
+    }
+
+    pub fn track_path(&self, id: u32) -> String {
+        format!("/v/{}/{id}.vtt", self.token)
+    }
+
+    pub fn player_path(&self) -> String {
+        format!("/p/{}/{}", self.token, self.name)
+    }
+}
+
+/// `film.mkv` → `film.mp4`: the name a converted stream is served under.
+fn converted_name(name: &str) -> String {
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    format!("{stem}.mp4")
+}
+
+impl Registry {
+    fn publish(
+        &self,
+        torrent: &Torrent,
+        file_index: usize,
+        recipe: Option<crate::media::verdict::Recipe>,
+    ) -> Published {
+        let file = &torrent.files[file_index];
+        let file_name = file
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or(&file.path)
+            .to_string();
+        let token = format!("{:032x}", rand::random::<u128>());
+        let published = Published {
+            token: token.clone(),
+            name: utf8_percent_encode(&file_name, SEGMENT).to_string(),
+            converted: recipe.is_some(),
+        };
+        let target = StreamTarget {
+            info_hash: torrent.info_hash,
+            file_index,
+            content_type: crate::media::content_type(std::path::Path::new(&file_name)),
+            file_name,
+            len: file.length,
+            recipe,
+        };
+        self.targets.lock().unwrap().insert(token, target);
+        published
+    }
+
+    /// A token's target with its torrent.
+    fn lookup_torrent(&self, token: &str) -> Option<(StreamTarget, Arc<Torrent>)> {
+        let target = self.lookup(token)?;
+        let torrent = self.engine.torrent(&target.info_hash)?;
+        Some((target, torrent))
+    }
+
+    /// The file behind `token` as ffmpeg and ffprobe read it: from us, on loopback.
+    fn raw_local_url(&self, token: &str, target: &StreamTarget) -> String {
+        format!(
+            "http://{}/s/{token}/{}",
+            loopback(self.local_addr),
+            utf8_percent_encode(&target.file_name, SEGMENT)
+        )
+    }
+
+    fn add_extra(&self, torrent: &Torrent, extra: tracks::Extra) -> Result<u32> {
+        if let tracks::Extra::Local(p) = &extra
+            && !p.is_file()
+        {
+            return Err(Error::Media(format!("no subtitle file at {}", p.display())));
+        }
+        let mut all = self.extra_tracks.lock().unwrap();
+        let list = all.entry(torrent.info_hash).or_default();
+        if !list.contains(&extra) {
+            list.push(extra.clone());
+        }
+        let own = tracks::from_files(torrent).len();
+        let at = list.iter().position(|e| *e == extra).expect("just added");
+        Ok((own + at + 1) as u32)
+    }
+
+    fn add_embedded(&self, torrent: &Torrent, streams: &[crate::media::probe::SubtitleStream]) {
+        for s in streams.iter().filter(|s| s.is_text()) {
+            let _ = self.add_extra(torrent, tracks::Extra::Embedded(s.clone()));
+        }
+    }
+
+    fn tracks(&self, torrent: &Torrent) -> Vec<tracks::Track> {
+        let extra = self
+            .extra_tracks
+            .lock()
+            .unwrap()
+            .get(&torrent.info_hash)
+            .cloned()
+            .unwrap_or_default();
+        tracks::all(torrent, &extra)
     }
 }
 

@@ -2,6 +2,12 @@
 //! The table is ours rather than a general MIME database's because receivers care about a few
 //! exact strings (e.g. `video/mp2t`, where general tables say TypeScript for `.ts`).
 
+pub mod convert;
+pub mod probe;
+pub mod subtitle;
+pub mod tools;
+pub mod verdict;
+
 use std::path::Path;
 
 #[derive(
