@@ -291,15 +291,10 @@ async fn an_mkv_is_remuxed_with_its_srt_as_a_webvtt_track_and_seeks_restart_the_
         "{mine}"
     );
 
-    // Subtitles off: EDIT_TRACKS_INFO with no track.
-    request(
-        &daemon.paths(),
-        Request::Subtitles {
-            track: None,
-            device: None,
-        },
-    )
-    .await;
+    // Subtitles off, from the CLI: EDIT_TRACKS_INFO with no track.
+    let mut off = magnetcast(daemon.home.path());
+    off.args(["subtitles", "off"]);
+    stdout_of(off).await;
     let off = tv
         .wait("EDIT_TRACKS_INFO", Duration::from_secs(30), |v| {
             (v["event"] == "tracks").then(|| v["activeTrackIds"].clone())

@@ -88,6 +88,13 @@ enum Command {
         #[arg(long)]
         device: Option<String>,
     },
+    /// Subtitles on the TV: a track id (as `status --json` lists under `tracks`) or `off`.
+    Subtitles {
+        #[arg(value_name = "ID|off")]
+        track: String,
+        #[arg(long)]
+        device: Option<String>,
+    },
     /// Keep a torrent: move it out of the streaming cache into `download_dir`, never evicted.
     Keep {
         /// Its info hash (as `magnetcast status` shows), or a unique part of its name.
@@ -204,6 +211,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Volume { level, device } => control::volume(ctx, &level, device).await,
         Command::Stop { device } => {
             control::send(ctx, magnetcast::protocol::Command::Stop { device }).await
+        }
+        Command::Subtitles { track, device } => {
+            let track = match track.as_str() {
+                "off" | "none" => None,
+                id => Some(id.parse().map_err(|_| {
+                    anyhow::anyhow!("subtitles takes a track id or `off`, not {id:?}")
+                })?),
+            };
+            control::send(
+                ctx,
+                magnetcast::protocol::Command::Subtitles { track, device },
+            )
+            .await
         }
         Command::Install {
             browser,
