@@ -16,32 +16,6 @@ use serde_json::Value;
 
 const SRT: &str = "1\n00:00:01,000 --> 00:00:03,500\nHello from the torrent\n\n2\n00:00:05,000 --> 00:00:07,000\nSecond cue\n";
 
-/// Generated once per test binary: `seconds` of 640x360 H.264 with a keyframe every second
-/// (so a seek lands within a second), audio `audio` (an ffmpeg encoder), in `name`'s container.
-fn media(name: &str, seconds: u32, audio: &str) -> PathBuf {
-    require("ffmpeg");
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("media");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{seconds}s-{audio}-{name}"));
-    if path.exists() {
-        return path;
-    }
-    let tmp = dir.join(format!("partial-{seconds}s-{audio}-{name}"));
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc2=duration={seconds}:size=640x360:rate=25"))
-        .args(["-f", "lavfi", "-i"])
-        .arg(format!("sine=frequency=440:duration={seconds}"))
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-g", "25"])
-        .args(["-pix_fmt", "yuv420p", "-c:a", audio, "-b:a", "128k"])
-        .arg(&tmp)
-        .status()
-        .expect("run ffmpeg");
-    assert!(status.success(), "ffmpeg failed to make {name}");
-    std::fs::rename(&tmp, &path).unwrap();
-    path
-}
-
 /// A torrent folder `Film/` with `video` and, when given, `Film.en.srt`.
 async fn seeded_folder(
     work: &Path,

@@ -93,6 +93,32 @@ pub fn video(seconds: u32, kbps: u32) -> PathBuf {
     path
 }
 
+/// Generated once per test binary (an MP4's index is at its tail, as encoders write it): `seconds` of 640x360 H.264 with a keyframe every second
+/// (so a seek lands within a second), audio `audio` (an ffmpeg encoder), in `name`'s container.
+pub fn media(name: &str, seconds: u32, audio: &str) -> PathBuf {
+    require("ffmpeg");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("media");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{seconds}s-{audio}-{name}"));
+    if path.exists() {
+        return path;
+    }
+    let tmp = dir.join(format!("partial-{seconds}s-{audio}-{name}"));
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=duration={seconds}:size=640x360:rate=25"))
+        .args(["-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency=440:duration={seconds}"))
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-g", "25"])
+        .args(["-pix_fmt", "yuv420p", "-c:a", audio, "-b:a", "128k"])
+        .arg(&tmp)
+        .status()
+        .expect("run ffmpeg");
+    assert!(status.success(), "ffmpeg failed to make {name}");
+    std::fs::rename(&tmp, &path).unwrap();
+    path
+}
+
 /// Copies `src` into a fresh folder so each seeder has its own directory.
 pub fn seed_copy(src: &Path, dir: &Path) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();

@@ -8,6 +8,7 @@ pub mod events;
 mod fetch;
 pub mod files;
 pub mod hold;
+mod index;
 mod keep;
 mod link;
 mod need;
@@ -108,6 +109,8 @@ pub struct Torrent {
     held: hold::HeldFor,
     /// Its place in the queue: when it was first added (ms since the Unix epoch).
     order: u64,
+    /// Files whose MP4 index was looked for (once is enough).
+    indexed: Mutex<HashSet<usize>>,
 }
 
 impl std::fmt::Debug for Torrent {
@@ -170,6 +173,7 @@ impl Torrent {
             queued: AtomicBool::new(false),
             held: hold::HeldFor::default(),
             order: 0,
+            indexed: Mutex::default(),
         }
     }
 
@@ -802,6 +806,10 @@ impl TorrentEngine {
         }
         if start > 0 {
             stream.seek(std::io::SeekFrom::Start(start)).await?;
+        } else if index::is_iso_media(&file.path)
+            && torrent.indexed.lock().unwrap().insert(file_index)
+        {
+            tokio::spawn(index::prefetch(torrent.clone(), file_index));
         }
         Ok(stream)
     }
