@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { FakeNotifications, ScriptedPort, flush } from './helpers/fakes.mjs';
-import { described } from './helpers/fixtures.mjs';
+import { described, events, played } from './helpers/fixtures.mjs';
 import { protocolValidators } from './helpers/schema.mjs';
 import { createCaster } from '../src/background/cast-link.js';
 import { chooseDevice } from '../src/background/devices.js';
@@ -113,6 +113,18 @@ describe('castLink', () => {
     await flush();
     assert.equal(s.notifications.shown[0].title, 'Choose a device in the popup');
     assert.match(s.notifications.shown[0].message, /"Film" is downloading/);
+    assert.match(s.notifications.shown[0].message, /play it here, in the browser/);
+    assert.equal(s.store.snapshot().torrents[0].playerUrl, described.player_url, 'the popup can offer Play here');
+  });
+
+  it('keeps the cast add answered with: its stream ties the TV to the torrent, and where it resumed', async () => {
+    const s = setup({ add: () => ({ ...described, cast: played }) });
+    s.store.setChosenDevice('Living Room TV');
+    await s.caster.castLink(MAGNET);
+    s.store.applyEvent(events.convertedCast());
+    const [cast] = s.store.snapshot().casts;
+    assert.equal(cast.torrent, described.torrent);
+    assert.equal(cast.resumedAt, 754);
   });
 
   it('fetches a .torrent URL itself and sends the bytes', async () => {

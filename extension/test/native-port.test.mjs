@@ -132,7 +132,7 @@ describe('NativePort', () => {
 
   it('gives each command its own timeout unless the caller sets one', async () => {
     assert.equal(timeoutFor(commands.add({ source: 'magnet:?xt=urn:btih:abc' })), 150_000);
-    assert.equal(timeoutFor(commands.play({ torrent: 'abc' })), 45_000);
+    assert.equal(timeoutFor(commands.play({ torrent: 'abc' })), 75_000);
     // Keeping may copy a whole film to another disk before it answers.
     assert.equal(timeoutFor(commands.keep({ torrent: 'abc' })), 300_000);
     assert.equal(timeoutFor(commands.devices()), 13_000);

@@ -31,6 +31,8 @@ const CONFIG = {
   cache_dir: null,
   cache_limit: null,
   stay_awake: true,
+  subtitle_language: null,
+  audio_passthrough: false,
 };
 
 describe('options form', () => {
@@ -47,6 +49,8 @@ describe('options form', () => {
       cache_dir: '',
       cache_limit_gb: '',
       stay_awake: true,
+      subtitle_language: '',
+      audio_passthrough: false,
     });
     assert.equal(settingsToForm({ seed_time_secs: 100 }).seed_time_minutes, '1.67');
   });
@@ -137,6 +141,22 @@ describe('options form', () => {
     assert.deepEqual(changedSettings(formToSettings(settingsToForm({})).settings, {}), {});
     // A form without the box says nothing about it.
     assert.equal(formToSettings({ seed_ratio: '1' }).settings.stay_awake, undefined);
+  });
+
+  it('the subtitle language is text, empty for off; passthrough is a checkbox, off by default', () => {
+    const form = settingsToForm(CONFIG);
+    const changes = changedSettings(formToSettings({ ...form, subtitle_language: ' en ', audio_passthrough: true }).settings, CONFIG);
+    assert.deepEqual(changes, { subtitle_language: 'en', audio_passthrough: true });
+    assert.ok(v.request(request(1, commands.settingsSet(changes))), v.errors(v.request));
+    const saved = { ...CONFIG, ...changes };
+    assert.deepEqual([settingsToForm(saved).subtitle_language, settingsToForm(saved).audio_passthrough], ['en', true]);
+    const off = changedSettings(formToSettings({ ...settingsToForm(saved), subtitle_language: '', audio_passthrough: false }).settings, saved);
+    assert.deepEqual(off, { subtitle_language: null, audio_passthrough: false });
+    assert.ok(v.request(request(1, commands.settingsSet(off))), v.errors(v.request));
+    // An older daemon names neither: an untouched form sends nothing.
+    assert.deepEqual(settingsToForm({}).audio_passthrough, false);
+    assert.deepEqual(changedSettings(formToSettings(settingsToForm({})).settings, {}), {});
+    assert.equal(formToSettings({ seed_ratio: '1' }).settings.audio_passthrough, undefined);
   });
 
   it('words the cache use from status', () => {

@@ -26,6 +26,8 @@ const SETTINGS = {
   cache_dir: null,
   cache_limit: null,
   stay_awake: true,
+  subtitle_language: null,
+  audio_passthrough: false,
 };
 const CACHE = { dir: '/home/ann/.cache/magnetcast/torrents', used: 1_234_000_000, limit: 20 * 2 ** 30, torrents: 2 };
 const TV = { name: 'Living Room TV', model: 'Chromecast', id: 'a', addr: '10.0.0.2:8009', group: false };
@@ -118,6 +120,8 @@ describe('options page', () => {
       cache_limit_gb: '',
       cache_dir: '',
       stay_awake: true,
+      subtitle_language: '',
+      audio_passthrough: false,
     });
     assert.equal(p.$('seed-time').validity.stepMismatch, false, '1.67 minutes is a valid value');
     assert.deepEqual(p.calls.map((c) => c[1]?.cmd ?? c[0]), ['settings_get', 'interfaces', 'status', 'discoverDevices']);
@@ -203,5 +207,28 @@ describe('options page', () => {
     p.$('stay-awake').checked = true;
     await p.submit();
     assert.deepEqual(p.calls.filter((c) => c[1]?.cmd === 'settings_set').at(-1)[1].settings, { cache_limit: null, stay_awake: true });
+  });
+
+  it('saves the subtitle language (empty = off) and audio passthrough through settings_set', async () => {
+    const p = await optionsPage(daemon);
+    p.push(hostState('connected'));
+    await flush();
+    await flush();
+    const label = (id) => p.dom.window.document.querySelector(`label[for="${id}"]`).textContent;
+    assert.equal(label('subtitle-language'), 'Subtitle language');
+    assert.equal(label('audio-passthrough'), 'TV decodes AC-3/E-AC-3 over HDMI (passthrough)');
+    assert.equal(p.$('audio-passthrough').type, 'checkbox');
+    assert.equal(p.$('audio-passthrough').checked, false);
+    p.$('subtitle-language').value = ' fr ';
+    p.$('audio-passthrough').checked = true;
+    await p.submit();
+    const sets = () => p.calls.filter((c) => c[1]?.cmd === 'settings_set').map((c) => c[1].settings);
+    assert.deepEqual(sets(), [{ subtitle_language: 'fr', audio_passthrough: true }]);
+    assert.equal(p.$('save-status').textContent, 'Saved.');
+    assert.equal(p.$('subtitle-language').value, 'fr');
+    assert.equal(p.$('audio-passthrough').checked, true);
+    p.$('subtitle-language').value = '';
+    await p.submit();
+    assert.deepEqual(sets().at(-1), { subtitle_language: null });
   });
 });

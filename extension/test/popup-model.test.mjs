@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { CAP_WARNING, HASH, bare, described, events } from './helpers/fixtures.mjs';
+import { CAP_WARNING, HASH, HASH2, TRANSCODE_REASON, bare, described, events, played } from './helpers/fixtures.mjs';
 import { StateStore } from '../src/background/store.js';
-import { activeCast, announcement, appState, connectionModel, connectionText, currentPosition, deviceOptions, isDeviceAddress, keptNote, pageStatus, playerModel, torrentModel } from '../src/popup/model.js';
+import { activeCast, announcement, appState, connectionModel, connectionText, currentPosition, deviceOptions, isDeviceAddress, keptNote, noDeviceFound, pageStatus, playHereTorrent, playerModel, subtitleModel, torrentModel, verdictModel } from '../src/popup/model.js';
 
 function store(hostState = 'connected') {
   const s = new StateStore({ now: () => 10_000 });
@@ -109,6 +109,105 @@ describe('player', () => {
 
   it('is absent without a cast', () => {
     assert.equal(playerModel(store().snapshot()), null);
+  });
+
+  it('carries the verdict, the subtitle picker and where play resumed', () => {
+    const s = store();
+    s.applyDescribed(described);
+    s.applyPlayed(HASH, played);
+    s.applyEvent(events.convertedCast());
+    const p = playerModel(s.snapshot(), 10_000);
+    assert.equal(p.title, 'Film', 'tied to its torrent by the stream play answered with');
+    assert.deepEqual(p.verdict, { plan: 'transcode', text: `N${TRANSCODE_REASON.slice(1)}`, error: false });
+    assert.deepEqual(p.subtitles, {
+      options: [
+        { value: '', label: 'Off' },
+        { value: '1', label: 'film.en.srt' },
+        { value: '2', label: 'Français (fr)' },
+      ],
+      value: '1',
+    });
+    assert.equal(p.canSubtitles, true);
+    assert.deepEqual([p.resumedAt, p.resumedText], [754, 'Resumed at 12:34']);
+    const plain = playerModel(casting());
+    assert.deepEqual([plain.verdict, plain.subtitles, plain.resumedAt, plain.resumedText], [null, null, null, '']);
+  });
+});
+
+describe('verdict', () => {
+  it('shows the daemon\'s sentence, led by what happens', () => {
+    assert.deepEqual(verdictModel({ plan: 'remux', reason: 'needs a remux: Matroska is not a container Cast devices read; its H.264 video and AAC audio are copied into MP4 as it plays' }), {
+      plan: 'remux',
+      text: 'Needs a remux: Matroska is not a container Cast devices read; its H.264 video and AAC audio are copied into MP4 as it plays',
+      error: false,
+    });
+    assert.equal(verdictModel({ plan: 'direct', reason: 'plays directly: H.264 video and AAC audio in MP4' }).text, 'Plays directly: H.264 video and AAC audio in MP4');
+    // The fallback after a refusal does not say what happens first: the plan's words lead.
+    assert.equal(
+      verdictModel({ plan: 'transcode', reason: 'the device refused the file as it is, so it is converted as it plays' }).text,
+      'Needs a transcode: the device refused the file as it is, so it is converted as it plays',
+    );
+    assert.equal(verdictModel({ plan: 'direct', reason: 'not checked: ffprobe is missing, so the file is sent as it is' }).text, 'Not checked: ffprobe is missing, so the file is sent as it is');
+    assert.equal(verdictModel({ plan: 'remux', reason: '' }).text, 'Needs a remux');
+  });
+
+  it('is an error when the file cannot play, and absent without a verdict', () => {
+    const v = verdictModel({ plan: 'unplayable', reason: 'cannot play: DTS audio, and ffmpeg, which would convert it, is missing: install ffmpeg' });
+    assert.equal(v.error, true);
+    assert.equal(v.text, 'Cannot play: DTS audio, and ffmpeg, which would convert it, is missing: install ffmpeg');
+    assert.equal(verdictModel(null), null);
+    assert.equal(verdictModel(undefined), null);
+    assert.equal(verdictModel({}), null);
+  });
+});
+
+describe('subtitle picker', () => {
+  it('offers Off and each track, and shows the one on', () => {
+    const m = subtitleModel({ tracks: [{ id: 4, url: 'u', name: 'English', language: 'en' }, { id: 5, url: 'u', name: '', language: null }], active_tracks: [] });
+    assert.deepEqual(m.options, [
+      { value: '', label: 'Off' },
+      { value: '4', label: 'English (en)' },
+      { value: '5', label: 'Track 5' },
+    ]);
+    assert.equal(m.value, '', 'none on: Off');
+    assert.equal(subtitleModel({ tracks: [{ id: 4, url: 'u', name: 'English', language: 'en' }], active_tracks: [4] }).value, '4');
+    assert.equal(subtitleModel({ tracks: [{ id: 4, url: 'u', name: 'English', language: 'en' }], active_tracks: [9] }).value, '', 'an unknown id reads as off');
+    assert.equal(subtitleModel({ tracks: [], active_tracks: [] }), null);
+    assert.equal(subtitleModel({}), null);
+  });
+});
+
+describe('no TV found', () => {
+  function found(patch = {}) {
+    const s = store();
+    s.setDevices(patch.devices ?? []);
+    return { ...s.snapshot(), ...patch };
+  }
+
+  it('only once discovery answered with nothing, and nothing chosen, configured or casting', () => {
+    assert.equal(noDeviceFound(found()), true);
+    assert.equal(noDeviceFound({ ...store().snapshot() }), false, 'not searched yet');
+    assert.equal(noDeviceFound(found({ discovering: true })), false);
+    assert.equal(noDeviceFound(found({ devices: [{ name: 'TV' }] })), false);
+    assert.equal(noDeviceFound(found({ chosenDevice: '10.0.0.9' })), false);
+    assert.equal(noDeviceFound(found({ defaultDevice: 'Kitchen' })), false);
+    assert.equal(noDeviceFound(found({ casts: [{ device: 'TV' }] })), false);
+    assert.equal(noDeviceFound(found({ host: { state: 'disconnected' } })), false);
+  });
+
+  it('"Play here" opens the newest torrent the daemon described', () => {
+    const s = store();
+    s.applyDescribed(described);
+    s.applyEvent({ ...events.metadata, torrent: HASH2, name: 'Other' });
+    const snap = s.snapshot();
+    assert.equal(playHereTorrent(snap).id, HASH, 'the newest has no player page yet');
+    const m = torrentModel(snap.torrents[0], snap);
+    assert.equal(m.playerUrl, described.player_url);
+    assert.equal(m.playHereLabel, 'Play Film here, in this browser');
+    assert.equal(torrentModel(snap.torrents[1], snap).playerUrl, null);
+    s.applyDescribed({ ...described, torrent: HASH2, name: 'Other', player_url: 'http://127.0.0.1:41231/p/1b2c/other.mkv' });
+    assert.equal(playHereTorrent(s.snapshot()).id, HASH2);
+    assert.equal(playHereTorrent(store().snapshot()), null);
   });
 });
 

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { JSDOM } from 'jsdom';
 
 import { flush } from './helpers/fakes.mjs';
-import { CAP_WARNING, described, events } from './helpers/fixtures.mjs';
+import { CAP_WARNING, HASH, TRANSCODE_REASON, described, events, played } from './helpers/fixtures.mjs';
 import { protocolValidators } from './helpers/schema.mjs';
 import { StateStore } from '../src/background/store.js';
 import { createPopup } from '../src/popup/view.js';
@@ -24,6 +24,7 @@ function popup({ now = () => 10_000, answer = () => null } = {}) {
   const dom = new JSDOM(HTML, { url: 'chrome-extension://phdoiealkcpenjnalbnfnaihbekbpehd/popup.html' });
   const calls = [];
   const copied = [];
+  const opened = [];
   const view = createPopup(dom.window.document, {
     call: async (method, ...args) => {
       calls.push([method, ...args]);
@@ -32,6 +33,7 @@ function popup({ now = () => 10_000, answer = () => null } = {}) {
       return answer(method, ...args) ?? null;
     },
     copy: async (text) => copied.push(text),
+    openTab: async (url) => opened.push(url),
     now,
   });
   const doc = dom.window.document;
@@ -39,13 +41,26 @@ function popup({ now = () => 10_000, answer = () => null } = {}) {
     for (let el = doc.getElementById(id); el; el = el.parentElement) if (el.hidden) return false;
     return true;
   };
-  return { dom, doc, view, calls, copied, visible, $: (id) => doc.getElementById(id) };
+  return { dom, doc, view, calls, copied, opened, visible, $: (id) => doc.getElementById(id) };
 }
 
 function store(host = 'connected') {
   const s = new StateStore({ now: () => 10_000 });
   s.setHost({ state: host, message: host === 'not_installed' ? 'Specified native messaging host not found.' : null, attempts: 1, retryAt: 13_000, trying: false });
   return s;
+}
+
+/** A popup showing a cast of Film with no verdict or tracks; `show(event)` applies and renders one. */
+function casting(options) {
+  const p = popup(options);
+  const s = store();
+  s.applyDescribed(described);
+  const show = (event) => {
+    s.applyEvent(event);
+    p.view.render(s.snapshot());
+  };
+  show(events.cast());
+  return { p, s, show };
 }
 
 describe('popup view', () => {
@@ -392,6 +407,134 @@ describe('popup view', () => {
     assert.equal(row.querySelector('.torrent-warning').textContent, `Warning: ${CAP_WARNING}`);
     assert.equal(row.querySelector('.keep-note').textContent, '');
     assert.equal(row.querySelector('.lift-cap').disabled, false, 'it can be tried again');
+  });
+
+  it('shows how the file reaches the TV under the device line, quietly, and in red when it cannot play', () => {
+    const { p, show } = casting();
+    assert.ok(!p.visible('player-verdict'), 'no verdict, no line');
+
+    show(events.convertedCast());
+    const line = p.$('player-verdict');
+    assert.ok(p.visible('player-verdict'));
+    assert.equal(line.textContent, `N${TRANSCODE_REASON.slice(1)}`);
+    assert.equal(line.dataset.plan, 'transcode');
+    assert.equal(line.previousElementSibling.querySelector('#player-device').textContent, 'Living Room TV', 'right under the device line');
+
+    show(events.cast({ verdict: { plan: 'remux', reason: 'needs a remux: Matroska is not a container Cast devices read; its H.264 video and AAC audio are copied into MP4 as it plays' } }));
+    assert.match(line.textContent, /^Needs a remux: Matroska/);
+    assert.equal(line.dataset.plan, 'remux');
+
+    show(events.cast({ verdict: { plan: 'unplayable', reason: 'cannot play: no Cast device decodes DTS, and ffmpeg, which would convert it, is missing: install ffmpeg (Debian/Ubuntu: sudo apt install ffmpeg)' } }));
+    assert.equal(line.dataset.plan, 'unplayable', 'the error style (popup.css: .verdict[data-plan="unplayable"])');
+    assert.match(line.textContent, /^Cannot play: no Cast device decodes DTS.*sudo apt install ffmpeg/);
+    const css = readFileSync(new URL('../src/popup/popup.css', import.meta.url), 'utf8');
+    assert.match(css, /\.verdict\[data-plan="unplayable"\] \{[^}]*var\(--danger\)/);
+  });
+
+  it('offers the cast\'s subtitle tracks, sends the choice, and follows active_tracks', async () => {
+    let now = 10_000;
+    const { p, s, show } = casting({ now: () => now });
+    assert.ok(!p.visible('subtitles-row'), 'no tracks, no picker');
+
+    show(events.convertedCast());
+    const select = p.$('subtitles');
+    assert.ok(p.visible('subtitles-row'));
+    assert.equal(p.doc.querySelector('label[for="subtitles"]').textContent, 'Subtitles');
+    assert.deepEqual([...select.options].map((o) => [o.value, o.textContent]), [['', 'Off'], ['1', 'film.en.srt'], ['2', 'Français (fr)']]);
+    assert.equal(select.value, '1');
+
+    select.value = '2';
+    select.dispatchEvent(new p.dom.window.Event('change'));
+    select.value = '';
+    select.dispatchEvent(new p.dom.window.Event('change'));
+    await flush();
+    // popup() checks each body against the schema's Request.
+    assert.deepEqual(p.calls.filter((c) => c[1]?.cmd === 'subtitles').map((c) => c[1]), [
+      { cmd: 'subtitles', track: 2, device: 'Living Room TV' },
+      { cmd: 'subtitles', device: 'Living Room TV' },
+    ]);
+    // Until the daemon says so, the choice stays as made.
+    p.view.render(s.snapshot());
+    assert.equal(select.value, '');
+    now += 2000;
+    show(events.convertedCast({ active_tracks: [] }));
+    assert.equal(select.value, '');
+    // Turned on elsewhere (the command line): the picker follows.
+    show(events.convertedCast({ active_tracks: [2] }));
+    assert.equal(select.value, '2');
+  });
+
+  it('Play here opens the torrent\'s player page in a new tab', async () => {
+    const p = popup();
+    const s = store();
+    s.setDevices([{ name: 'Living Room TV', model: null, id: null, addr: '10.0.0.2:8009', group: false }]);
+    s.applyDescribed(described);
+    s.applyEvent(events.progress());
+    p.view.render(s.snapshot());
+    const row = p.doc.querySelector('[data-testid="torrent"]');
+    const button = row.querySelector('.play-here');
+    assert.equal(button.hidden, false);
+    assert.equal(button.textContent, 'Play here');
+    assert.equal(button.getAttribute('aria-label'), 'Play Film here, in this browser');
+    assert.ok(button.classList.contains('ghost'), 'beside Cast, when there is a TV');
+    assert.ok(!p.visible('no-device'));
+    button.click();
+    await flush();
+    assert.deepEqual(p.opened, ['http://127.0.0.1:41231/p/9f2c4e/film.mp4']);
+    assert.ok(!p.calls.some((c) => (c[0] === 'send' && c[1].cmd !== 'files') || c[0] === 'playTorrent'), 'nothing asked of the daemon');
+
+    // Not described yet (added from the command line): no button.
+    s.applyEvent({ ...events.progress(), torrent: '5340f1b2c91946bb03a3b4be0ba5f565d2de6b3f' });
+    p.view.render(s.snapshot());
+    assert.equal(p.doc.querySelectorAll('[data-testid="torrent"]')[1].querySelector('.play-here').hidden, true);
+  });
+
+  it('with no TV found, says so and puts Play here first', async () => {
+    const p = popup();
+    const s = store();
+    s.setDevices([]);
+    p.view.render(s.snapshot());
+    assert.ok(p.visible('no-device'), 'also before anything is added');
+    assert.match(p.$('no-device').textContent, /No TV found\. Check that the TV is on/);
+    assert.ok(!p.visible('play-here'));
+
+    s.applyDescribed(described);
+    s.applyEvent(events.progress());
+    p.view.render(s.snapshot());
+    assert.equal(p.$('app').dataset.state, 'active');
+    assert.equal(p.$('no-device-text').textContent, 'Play “Film” in this browser instead, or enter the TV’s address below.');
+    const big = p.$('play-here');
+    assert.ok(p.visible('play-here'));
+    assert.ok(big.classList.contains('primary'));
+    assert.equal(big.getAttribute('aria-label'), 'Play Film here, in this browser');
+    const rowButton = p.doc.querySelector('[data-testid="torrent"] .play-here');
+    assert.ok(rowButton.classList.contains('primary') && !rowButton.classList.contains('ghost'), 'the row\'s Play here stands out too');
+    big.click();
+    await flush();
+    assert.deepEqual(p.opened, [described.player_url]);
+
+    // A TV typed in: casting is back, Play here goes back beside it.
+    s.setChosenDevice('192.168.1.40');
+    p.view.render(s.snapshot());
+    assert.ok(!p.visible('no-device'));
+    assert.ok(rowButton.classList.contains('ghost'));
+  });
+
+  it('after a play that resumed, says where and Start over seeks to the beginning', async () => {
+    const { p, s, show } = casting();
+    assert.ok(!p.visible('resume'));
+    // What the background does with play's answer (ui-bridge playTorrent → store.applyPlayed).
+    s.applyPlayed(HASH, played);
+    show(events.convertedCast({ position: 754 }));
+    assert.ok(p.visible('resume'));
+    assert.equal(p.$('resume-text').textContent, 'Resumed at 12:34');
+    p.$('start-over').click();
+    await flush();
+    assert.deepEqual(p.calls.filter((c) => c[1]?.cmd === 'seek').map((c) => c[1]), [{ cmd: 'seek', seconds: 0, device: 'Living Room TV' }]);
+    assert.ok(!p.visible('resume'), 'gone at once');
+    s.clearResume('Living Room TV');
+    p.view.render(s.snapshot());
+    assert.ok(!p.visible('resume'));
   });
 
   it('every control has an accessible name', () => {

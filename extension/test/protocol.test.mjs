@@ -24,12 +24,14 @@ const SAMPLES = {
   status: [commands.status(), commands.status({ torrent: 'c9e15763f722f23e98a29decdfae341b98d53056' })],
   files: [commands.files({ torrent: 'abc', limit: 100 }), commands.files({ torrent: 'abc', offset: 100 })],
   select_file: [commands.selectFile({ torrent: 'abc', file: 1 })],
-  play: [commands.play({ torrent: 'abc' }), commands.play({ torrent: 'abc', device: 'TV' })],
+  play: [commands.play({ torrent: 'abc' }), commands.play({ torrent: 'abc', device: 'TV' }), commands.play({ torrent: 'abc', device: 'TV', subtitles: 2 })],
   pause: [commands.pause(), commands.pause({ device: 'TV' })],
   resume: [commands.resume({ device: 'TV' })],
   seek: [commands.seek({ by: -30, device: 'TV' }), commands.seek({ seconds: 90.5 })],
   volume: [commands.volume({ level: 40, device: 'TV' }), commands.volume({ muted: true }), commands.volume({ level: 150, muted: false })],
   stop: [commands.stop(), commands.stop({ device: 'TV' })],
+  subtitles: [commands.subtitles({ track: 1, device: 'TV' }), commands.subtitles({ device: 'TV' }), commands.subtitles({ track: 0 }), commands.subtitles()],
+  subtitles_add: [commands.subtitlesAdd({ torrent: 'abc', path: '/home/ann/Film.en.srt' })],
   set_seeding: [commands.setSeeding({ torrent: 'abc', ratio: 2, timeSecs: 3600 }), commands.setSeeding({ torrent: 'abc', followConfig: true })],
   keep: [commands.keep({ torrent: 'c9e15763f722f23e98a29decdfae341b98d53056' })],
   remove: [commands.remove({ torrent: 'abc' }), commands.remove({ torrent: 'abc', deleteFiles: true })],
@@ -39,6 +41,8 @@ const SAMPLES = {
     commands.settingsSet({ seed_ratio: 1.5, bind_interface: null, download_dir: '/media/films' }),
     commands.settingsSet({ cache_limit: 2_500_000_000, cache_dir: '/media/cache', stay_awake: false }),
     commands.settingsSet({ cache_limit: null, cache_dir: null, stay_awake: true }),
+    commands.settingsSet({ subtitle_language: 'en', audio_passthrough: true }),
+    commands.settingsSet({ subtitle_language: null, audio_passthrough: false }),
   ],
   interfaces: [commands.interfaces()],
 };
@@ -77,6 +81,16 @@ describe('request builders', () => {
     assert.equal('keep' in commands.add({ source: MAGNET }), false);
   });
 
+  it('subtitles: a track id turns it on, no track turns every one off', () => {
+    assert.deepEqual(request(4, commands.subtitles({ track: 2, device: 'TV' })), { v: 1, id: 4, cmd: 'subtitles', track: 2, device: 'TV' });
+    assert.deepEqual(commands.subtitles({ track: null, device: 'TV' }), { cmd: 'subtitles', device: 'TV' });
+    assert.deepEqual(commands.subtitles({ track: 0 }), { cmd: 'subtitles', track: 0 });
+    assert.deepEqual(commands.play({ torrent: 'abc', subtitles: null }), { cmd: 'play', torrent: 'abc' });
+    assert.deepEqual(commands.play({ torrent: 'abc', device: 'TV', subtitles: 3 }), { cmd: 'play', torrent: 'abc', device: 'TV', subtitles: 3 });
+    // A track as text (what a <select> holds) is a mistake the schema would catch too.
+    assert.equal(v.request({ v: 1, id: 1, cmd: 'subtitles', track: '2' }), false);
+  });
+
   it('send add.file as a string, as the daemon takes an index or a name', () => {
     assert.equal(commands.add({ source: MAGNET, file: 0 }).file, '0');
   });
@@ -95,6 +109,11 @@ describe('request builders', () => {
     assert.throws(() => commands.selectFile({ torrent: 'abc', file: -1 }), /file index/);
     assert.throws(() => commands.play({}), /needs a torrent/);
     assert.throws(() => commands.keep({}), /keep needs a torrent/);
+    assert.throws(() => commands.subtitles({ track: '2' }), /track must be a track id/);
+    assert.throws(() => commands.subtitles({ track: -1 }), /track must be a track id/);
+    assert.throws(() => commands.subtitles({ track: 2 ** 32 }), /track must be a track id/);
+    assert.throws(() => commands.play({ torrent: 'abc', subtitles: 1.5 }), /subtitles must be a track id/);
+    assert.throws(() => commands.subtitlesAdd({ torrent: 'abc' }), /needs a file path/);
     assert.throws(() => commands.settingsSet({ listen_port: 1 }), /not a browser setting: listen_port/);
     assert.throws(() => request(0, commands.list()), /positive integers/);
     assert.throws(() => request(1, { cmd: 'launch_missiles' }), /unknown command/);

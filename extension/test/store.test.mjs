@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { CAP_WARNING, HASH, HASH2, STREAM_URL, bare, described, events } from './helpers/fixtures.mjs';
+import { CAP_WARNING, CONVERTED_URL, HASH, HASH2, STREAM_URL, bare, described, events, played } from './helpers/fixtures.mjs';
 import { protocolValidators } from './helpers/schema.mjs';
 import { StateStore } from '../src/background/store.js';
 
@@ -17,6 +17,15 @@ describe('fixtures', () => {
     assert.ok(v.progress(bare(warned)), v.errors(v.progress));
     assert.ok(v.event(events.capWarning), v.errors(v.event));
     assert.ok(v.castStatus(bare(events.cast())), v.errors(v.castStatus));
+    const converted = events.convertedCast();
+    assert.ok(v.hostMessage(converted) && v.event(converted), v.errors(v.event));
+    assert.ok(v.castStatus(bare(converted)), v.errors(v.castStatus));
+    for (const plan of ['direct', 'remux', 'transcode', 'unplayable']) {
+      assert.ok(v.castStatus(bare(events.cast({ verdict: { plan, reason: 'why' } }))), `${plan}: ${v.errors(v.castStatus)}`);
+    }
+    // What `play` answers carries a cast's verdict and tracks, in the same shapes.
+    assert.ok(v.castStatus({ ...bare(events.cast()), verdict: played.verdict, tracks: played.tracks, active_tracks: played.active_tracks }), v.errors(v.castStatus));
+    assert.equal(v.castStatus(bare(events.cast({ verdict: { plan: 'maybe', reason: 'x' } }))), false, 'the schema knows the plans');
   });
 });
 
@@ -161,6 +170,84 @@ describe('StateStore', () => {
     assert.equal(t.name, 'Film');
     assert.equal(t.streamPath, '/s/9f2c4e/film.mp4');
     assert.equal(t.fileCount, 2);
+  });
+
+  it('keeps the "Play here" address from add and list, and only a web address', () => {
+    const store = new StateStore();
+    store.applyEvent(events.metadata);
+    assert.equal(store.snapshot().torrents[0].playerUrl, null);
+    assert.equal(store.isDescribed(HASH), false);
+    store.applyList({ total: 1, offset: 0, torrents: [described] });
+    assert.equal(store.snapshot().torrents[0].playerUrl, 'http://127.0.0.1:41231/p/9f2c4e/film.mp4');
+    assert.equal(store.isDescribed(HASH), true);
+    store.applyDescribed({ ...described, player_url: 'javascript:alert(1)' });
+    assert.equal(store.snapshot().torrents[0].playerUrl, 'http://127.0.0.1:41231/p/9f2c4e/film.mp4', 'not replaced by a non-web URL');
+    // An add of ours under way will describe it.
+    store.addPending('Other', 'magnet', HASH2);
+    assert.equal(store.isDescribed(HASH2), true);
+  });
+
+  it('ties a cast to the torrent by the stream play answered with, and offers to start over', () => {
+    const store = new StateStore();
+    store.applyDescribed(described);
+    // Every play publishes the stream under a new token: the cast's URL is not add's.
+    store.applyEvent(events.convertedCast());
+    assert.equal(store.snapshot().casts[0].torrent, null);
+    assert.equal(store.snapshot().casts[0].resumedAt, null);
+    store.applyPlayed(HASH, played);
+    let [cast] = store.snapshot().casts;
+    assert.equal(cast.torrent, HASH);
+    assert.equal(cast.resumedAt, 754);
+    assert.deepEqual(cast.active_tracks, [1]);
+    assert.equal(store.torrentForMedia(CONVERTED_URL), HASH);
+    store.clearResume('Kitchen');
+    assert.equal(store.snapshot().casts[0].resumedAt, 754, 'another device');
+    store.clearResume('Living Room TV');
+    [cast] = store.snapshot().casts;
+    assert.equal(cast.resumedAt, null);
+    assert.equal(cast.torrent, HASH, 'still tied');
+    // From the start: nothing to offer.
+    store.applyPlayed(HASH, { ...played, start_at: 0 });
+    assert.equal(store.snapshot().casts[0].resumedAt, null);
+  });
+
+  it('follows the converted stream the daemon falls back to, not another video on the device', () => {
+    const store = new StateStore();
+    store.applyDescribed(described);
+    store.applyPlayed(HASH, { device: 'Living Room TV', stream_url: 'http://192.168.1.10:41231/s/aaaa/film.mp4', start_at: 30 });
+    // The cast connects before its media is loaded.
+    store.applyEvent(events.cast({ media_url: null, player_state: null }));
+    assert.deepEqual([store.snapshot().casts[0].torrent, store.snapshot().casts[0].resumedAt], [HASH, 30]);
+    // The device refused the file: the daemon loads a converted one (new token, same name stem).
+    store.applyEvent(events.cast({ media_url: 'http://192.168.1.10:41231/r/bbbb/film.mp4?start=30.000' }));
+    assert.deepEqual([store.snapshot().casts[0].torrent, store.snapshot().casts[0].resumedAt], [HASH, 30]);
+    // Someone cast another video there from the command line.
+    store.applyEvent(events.cast({ media_url: 'http://192.168.1.10:41231/s/cccc/other.mkv' }));
+    assert.deepEqual([store.snapshot().casts[0].torrent, store.snapshot().casts[0].resumedAt], [null, null]);
+  });
+
+  it('ends the offer to start over when playback ends, and forgets plays with the cast or torrent', () => {
+    const store = new StateStore();
+    store.applyDescribed(described);
+    store.applyPlayed(HASH, played);
+    store.applyEvent(events.convertedCast({ player_state: 'IDLE', idle_reason: null }));
+    assert.equal(store.snapshot().casts[0].resumedAt, 754, 'idle while loading is no end');
+    store.applyEvent(events.convertedCast({ player_state: 'IDLE', idle_reason: 'FINISHED' }));
+    assert.equal(store.snapshot().casts[0].resumedAt, null);
+    assert.equal(store.snapshot().casts[0].torrent, HASH);
+    store.applyPlayed(HASH, played);
+    store.applyEvent(events.convertedCast({ link: 'closed' }));
+    store.applyEvent(events.convertedCast());
+    assert.equal(store.snapshot().casts[0].resumedAt, null, 'a closed session forgot what it played');
+    assert.equal(store.snapshot().casts[0].torrent, HASH, 'the stream is still that torrent\'s');
+    store.applyPlayed(HASH, played);
+    store.applyEvent(events.removed);
+    store.applyDescribed(described);
+    assert.equal(store.snapshot().casts[0].torrent, null, 'a removed torrent\'s plays are forgotten');
+    assert.equal(store.torrentForMedia(CONVERTED_URL), null);
+    store.applyPlayed(HASH, played);
+    store.removeCast('Living Room TV');
+    assert.deepEqual(store.snapshot().casts, []);
   });
 
   it('tracks adds in flight, the device choice and the default device', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { FakeEvent, FakeNotifications, ScriptedPort, flush } from './helpers/fakes.mjs';
-import { bare, events } from './helpers/fixtures.mjs';
+import { HASH, bare, described, events, played } from './helpers/fixtures.mjs';
 import { createCaster } from '../src/background/cast-link.js';
 import { Notifier } from '../src/background/notify.js';
 import { StateStore } from '../src/background/store.js';
@@ -70,7 +70,7 @@ describe('ui methods', () => {
       ['keep', 300_000],
       ['devices', 15_000],
       ['list', 15_000],
-      ['play', 45_000],
+      ['play', 75_000],
       ['devices', 13_000],
     ]);
   });
@@ -91,8 +91,25 @@ describe('ui methods', () => {
     assert.deepEqual(s.port.requests.at(-1).body, { cmd: 'play', torrent: 'abc', device: 'Kitchen' });
     const none = setup({ devices: () => ({ devices: [] }) });
     none.store.setSettings({});
-    await assert.rejects(none.methods.playTorrent('abc'), /No Cast device found/);
+    await assert.rejects(none.methods.playTorrent('abc'), /No Cast device found: .*or use Play here/);
     assert.deepEqual(none.port.requests.map((r) => r.body.cmd), ['devices'], 'looked for a device first');
+  });
+
+  it('keep what play answered (the stream, where it resumed) until a seek', async () => {
+    const s = setup({ play: (b) => ({ ...played, device: b.device }), seek: (b) => ({ device: b.device ?? 'Living Room TV' }) });
+    s.store.applyDescribed(described);
+    s.store.setChosenDevice('Living Room TV');
+    await s.methods.playTorrent(HASH);
+    s.store.applyEvent(events.convertedCast());
+    assert.deepEqual([s.store.snapshot().casts[0].torrent, s.store.snapshot().casts[0].resumedAt], [HASH, 754]);
+    // Start over.
+    await s.methods.send(commands.seek({ seconds: 0, device: 'Living Room TV' }));
+    assert.equal(s.store.snapshot().casts[0].resumedAt, null);
+    // A play the popup sends itself counts the same; a seek without a device ends every offer.
+    await s.methods.send(commands.play({ torrent: HASH, device: 'Living Room TV', subtitles: 2 }));
+    assert.equal(s.store.snapshot().casts[0].resumedAt, 754);
+    await s.methods.send(commands.seek({ by: 30 }));
+    assert.equal(s.store.snapshot().casts[0].resumedAt, null);
   });
 
   it('reconnect and dismiss', () => {

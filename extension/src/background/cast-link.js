@@ -43,8 +43,8 @@ export function createCaster({ port, store, notifier, fetchTorrent = fetchTorren
   /**
    * Casts a magnet URI or an http(s) `.torrent` URL. `tab` is the tab the link came from (unused
    * for now beyond diagnostics). Resolves with the daemon's `add` result
-   * (`{torrent, name, file, file_count, stream_url, cast?}`); rejects with the reason, which has
-   * also been put in the state and shown as a notification.
+   * (`{torrent, name, file, file_count, stream_url, player_url, cast?}`, `cast` as `play` answers);
+   * rejects with the reason, which has also been put in the state and shown as a notification.
    */
   async function castLink(url, tab) {
     const kind = linkKind(url);
@@ -62,9 +62,10 @@ export function createCaster({ port, store, notifier, fetchTorrent = fetchTorren
       const { device } = await pickDevice();
       const result = await port.request(commands.add({ ...source, device: device ?? undefined }));
       store.applyDescribed(result);
+      if (result?.cast) store.applyPlayed(result.torrent, result.cast);
       store.clearError();
       if (!device) {
-        notifier.info('Choose a device in the popup', `"${result?.name ?? linkLabel(url)}" is downloading; no Cast device was found to play it on.`);
+        notifier.info('Choose a device in the popup', `"${result?.name ?? linkLabel(url)}" is downloading; no Cast device was found to play it on. The popup can play it here, in the browser.`);
       }
       return result;
     } catch (e) {

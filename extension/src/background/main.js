@@ -32,7 +32,28 @@ const methods = createUiMethods({ port, store, caster, storage });
 
 store.subscribe((snapshot) => badge.show(snapshot));
 
-port.onEvent((message) => handleHostEvent(message, { store, notifier }));
+port.onEvent((message) => {
+  handleHostEvent(message, { store, notifier });
+  // A torrent added elsewhere (the command line) comes without its stream and "Play here"
+  // addresses: `list` has them.
+  if (message.event === 'metadata' && !store.isDescribed(message.torrent)) listSoon();
+});
+
+/** One `list` for a burst of new torrents. */
+const LIST_DELAY_MS = 2000;
+let listTimer = null;
+function listSoon() {
+  if (listTimer !== null) return;
+  listTimer = setTimeout(async () => {
+    try {
+      store.applyList(await port.request(commands.list({ limit: 100 })));
+    } catch {
+      // The next (re)connect lists everything again.
+    } finally {
+      listTimer = null;
+    }
+  }, LIST_DELAY_MS);
+}
 
 port.onRelayError((error) => store.setError(error.message));
 

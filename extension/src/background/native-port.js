@@ -13,15 +13,17 @@ const PROBE_TIMEOUT_MS = 30_000;
 /**
  * How long a command may go unanswered, by cmd; any other gets DEFAULT_TIMEOUT_MS. `add` waits for
  * a magnet's metadata (the daemon's metadata_timeout_secs, 60 s by default) and then for the device
- * to answer; `play` may run discovery (3 s) and connect to the device; `keep` hard-links the
+ * to answer; `play` may run discovery (3 s), check the file's codecs with ffprobe (the daemon gives
+ * that 45 s: the file may still be downloading) and connect to the device; `keep` hard-links the
  * files into download_dir, or copies them when it is on another disk (minutes for a large film on
  * a slow drive), before it answers; `devices` listens for its `timeout_secs` (the daemon's default
- * is 3 s).
+ * is 3 s); `subtitles_add` plays the torrent again on each device casting it, as `play` does.
  */
 const TIMEOUTS_MS = Object.freeze({
   __proto__: null,
   add: 150_000,
-  play: 45_000,
+  play: 75_000,
+  subtitles_add: 75_000,
   keep: 300_000,
   devices: (body) => ((body.timeout_secs ?? 3) + 10) * 1000,
 });

@@ -1,6 +1,6 @@
 // The last known state, kept in the background so a popup opened at any time shows everything at
-// once: torrents by id (latest progress and metadata), casts by device, adds still in flight, the
-// last error, and the device choice. It only applies facts; deciding what to do with them
+// once: torrents by id (latest progress and metadata), casts by device, what each device was last
+// asked to play, adds still in flight, the last error, and the device choice. It only applies facts; deciding what to do with them
 // (notifications, badge) belongs to the modules that subscribe to it.
 
 import { INITIAL_STATUS } from './native-port.js';
@@ -11,6 +11,10 @@ export class StateStore {
   #host = { ...INITIAL_STATUS };
   #torrents = new Map();
   #casts = new Map();
+  /** Stream paths (`/s/<token>/<file>`, `/r/…` converted) the daemon gave out, → torrent id. */
+  #mediaPaths = new Map();
+  /** What `play` (or `add` with a device) answered, by device: `{torrent, url, startAt}`. */
+  #played = new Map();
   #pending = new Map();
   #nextPending = 1;
   #error = null;
@@ -47,6 +51,7 @@ export class StateStore {
         selected: null,
         file: null,
         streamPath: null,
+        playerUrl: null,
         completed: false,
         error: null,
       };
@@ -95,7 +100,7 @@ export class StateStore {
         this.#error = { message: message.message, torrent: message.torrent ?? null, at: this.#now() };
         break;
       case 'removed':
-        this.#torrents.delete(message.torrent);
+        this.#forget(message.torrent);
         break;
       case 'cast':
         this.#applyCast(message);
@@ -108,8 +113,20 @@ export class StateStore {
 
   #applyCast(message) {
     const { v: _v, event: _e, ...status } = message;
-    if (status.link === 'closed') this.#casts.delete(status.device);
-    else this.#casts.set(status.device, { ...status, receivedAt: this.#now() });
+    if (status.link === 'closed') {
+      this.#casts.delete(status.device);
+      this.#played.delete(status.device);
+      return;
+    }
+    this.#casts.set(status.device, { ...status, receivedAt: this.#now() });
+    // Ended, stopped or failed: there is no longer a resumed playback to start over.
+    if (status.player_state === 'IDLE' && status.idle_reason) this.clearResume(status.device, { quiet: true });
+  }
+
+  #forget(id) {
+    this.#torrents.delete(id);
+    for (const [path, torrent] of this.#mediaPaths) if (torrent === id) this.#mediaPaths.delete(path);
+    for (const [device, played] of this.#played) if (played.torrent === id) this.#played.delete(device);
   }
 
   /**
@@ -135,7 +152,7 @@ export class StateStore {
       this.#setProgress(this.#torrent(progress.torrent), progress);
     }
     for (const id of [...this.#torrents.keys()]) {
-      if (!seen.has(id)) this.#torrents.delete(id);
+      if (!seen.has(id)) this.#forget(id);
     }
     this.#casts.clear();
     for (const cast of result?.casts ?? []) this.#applyCast(cast);
@@ -165,12 +182,51 @@ export class StateStore {
     }
     if (Number.isInteger(entry.file_count)) t.fileCount = entry.file_count;
     const path = pathOf(entry.stream_url);
-    if (path) t.streamPath = path;
+    if (path) {
+      t.streamPath = path;
+      this.#mediaPaths.set(path, t.id);
+    }
+    if (isWebUrl(entry.player_url)) t.playerUrl = entry.player_url;
+  }
+
+  /**
+   * Whether `add` or `list` described the torrent (its stream and "Play here" addresses), or an
+   * `add` of ours for it is under way and will.
+   */
+  isDescribed(id) {
+    const t = this.#torrents.get(id);
+    return Boolean(t?.streamPath || t?.playerUrl) || [...this.#pending.values()].some((p) => p.torrent === id);
+  }
+
+  /**
+   * What `play` answered for `torrent` (`{device, stream_url, start_at, …}`; also `add`'s `cast`).
+   * Every `play` publishes the stream under a new token, so its path is what ties the device's
+   * cast to the torrent; `start_at` > 0 means the video resumed where it was left.
+   */
+  applyPlayed(torrent, result) {
+    if (!result?.device || typeof torrent !== 'string') return;
+    const path = pathOf(result.stream_url);
+    if (path && this.#torrents.has(torrent)) this.#mediaPaths.set(path, torrent);
+    const startAt = Number.isFinite(result.start_at) && result.start_at > 0 ? result.start_at : 0;
+    this.#played.set(result.device, { torrent, url: result.stream_url ?? null, startAt });
+    this.#changed();
+  }
+
+  /** After a seek (Start over among them) the resume offer goes; no `device`: every device's. */
+  clearResume(device, { quiet = false } = {}) {
+    let changed = false;
+    for (const [name, played] of this.#played) {
+      if ((device && name !== device) || !played.startAt) continue;
+      played.startAt = 0;
+      changed = true;
+    }
+    if (changed && !quiet) this.#changed();
   }
 
   /** After `stop` the daemon forgets the device session; it may not send a closing event. */
   removeCast(device) {
-    if (this.#casts.delete(device)) this.#changed();
+    const played = this.#played.delete(device);
+    if (this.#casts.delete(device) || played) this.#changed();
   }
 
   /** `torrent`: the info hash when the link tells it, so the popup can merge the two rows. */
@@ -237,14 +293,26 @@ export class StateStore {
     return this.#torrents.get(id)?.name ?? null;
   }
 
-  /** Which torrent a cast is playing: its media URL has the torrent's stream path. */
+  /** Which torrent a cast is playing: its media URL has a stream path the daemon gave for it. */
   torrentForMedia(mediaUrl) {
     const path = pathOf(mediaUrl);
     if (!path) return null;
+    const known = this.#mediaPaths.get(path);
+    if (known && this.#torrents.has(known)) return known;
     for (const t of this.#torrents.values()) {
       if (t.streamPath === path) return t.id;
     }
     return null;
+  }
+
+  /**
+   * The `play` answer that still describes what `cast` shows: the same stream, or the converted
+   * one the daemon switched to when the device refused the file (same token or same file stem).
+   */
+  #playedFor(cast) {
+    const played = this.#played.get(cast.device);
+    if (!played || !this.#torrents.has(played.torrent)) return null;
+    return !cast.media_url || !played.url || sameMedia(played.url, cast.media_url) ? played : null;
   }
 
   /** A plain copy for the popup and the other subscribers (it crosses postMessage). */
@@ -252,7 +320,15 @@ export class StateStore {
     return {
       host: { ...this.#host },
       torrents: [...this.#torrents.values()].map((t) => ({ ...t })),
-      casts: [...this.#casts.values()].map((c) => ({ ...c, torrent: this.torrentForMedia(c.media_url) })),
+      casts: [...this.#casts.values()].map((c) => {
+        const played = this.#playedFor(c);
+        return {
+          ...c,
+          torrent: this.torrentForMedia(c.media_url) ?? played?.torrent ?? null,
+          // Where `play` resumed it, until a seek, the end, or another video.
+          resumedAt: played?.startAt || null,
+        };
+      }),
       pending: [...this.#pending.values()].map((p) => ({ ...p })),
       error: this.#error ? { ...this.#error } : null,
       devices: this.#devices.map((d) => ({ ...d })),
@@ -271,4 +347,27 @@ function pathOf(url) {
   } catch {
     return null;
   }
+}
+
+/** Only web addresses are ever opened from the popup. */
+function isWebUrl(url) {
+  try {
+    return /^https?:$/.test(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether two stream URLs serve one video: `/s/<token>/film.mkv`, and `/r/<token2>/film.mp4`
+ * when the daemon converts it after the device refused the file.
+ */
+function sameMedia(a, b) {
+  const [pa, pb] = [pathOf(a), pathOf(b)];
+  if (!pa || !pb) return false;
+  if (pa === pb) return true;
+  const [, , tokenA, ...restA] = pa.split('/');
+  const [, , tokenB, ...restB] = pb.split('/');
+  const stem = (rest) => rest.join('/').replace(/\.[^./]*$/, '');
+  return tokenA === tokenB || (stem(restA) !== '' && stem(restA) === stem(restB));
 }

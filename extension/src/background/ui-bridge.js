@@ -26,6 +26,13 @@ export function createUiMethods({ port, store, caster, storage }) {
         case 'stop':
           if (result?.device) store.removeCast(result.device);
           break;
+        case 'play':
+          store.applyPlayed(requestBody.torrent, result);
+          break;
+        case 'seek':
+          // Start over is a seek; any seek means the viewer has moved on from where it resumed.
+          store.clearResume(result?.device ?? requestBody.device);
+          break;
         case 'select_file':
           store.applyDescribed(result);
           break;
@@ -49,8 +56,10 @@ export function createUiMethods({ port, store, caster, storage }) {
     /** Casts a torrent already in the daemon, to the device castLink would pick. */
     async playTorrent(torrent) {
       const { device } = await caster.pickDevice();
-      if (!device) throw new Error('No Cast device found: enter its address in the popup');
-      return port.request(commands.play({ torrent, device }));
+      if (!device) throw new Error('No Cast device found: enter its address in the popup, or use Play here to watch in this browser');
+      const result = await port.request(commands.play({ torrent, device }));
+      store.applyPlayed(torrent, result);
+      return result;
     },
     castLink(url, tab) {
       return caster.castLink(url, tab);

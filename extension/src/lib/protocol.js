@@ -19,6 +19,8 @@ export const COMMANDS = Object.freeze([
   'seek',
   'volume',
   'stop',
+  'subtitles',
+  'subtitles_add',
   'set_seeding',
   'keep',
   'remove',
@@ -41,6 +43,8 @@ export const SETTINGS_KEYS = Object.freeze([
   'cache_dir',
   'cache_limit',
   'stay_awake',
+  'subtitle_language',
+  'audio_passthrough',
 ]);
 
 function body(cmd, fields) {
@@ -58,6 +62,8 @@ function need(condition, message) {
 const isText = (v) => typeof v === 'string' && v.length > 0;
 const optText = (v) => v === undefined || v === null || isText(v);
 const isIndex = (v) => Number.isSafeInteger(v) && v >= 0;
+/** A subtitle track id (the cast's `tracks[].id`, a u32 in the daemon). */
+const isTrack = (v) => isIndex(v) && v <= 0xffffffff;
 const optDevice = (device) => {
   need(optText(device), 'device must be a non-empty string');
   return device ?? undefined;
@@ -95,9 +101,11 @@ export const commands = {
     need(isIndex(file), 'select_file needs a file index');
     return body('select_file', { torrent, file });
   },
-  play({ torrent, device } = {}) {
+  /** `subtitles`: a track id to turn on instead of the one `subtitle_language` would pick. */
+  play({ torrent, device, subtitles } = {}) {
     need(isText(torrent), 'play needs a torrent');
-    return body('play', { torrent, device: optDevice(device) });
+    need(subtitles === undefined || subtitles === null || isTrack(subtitles), 'subtitles must be a track id');
+    return body('play', { torrent, device: optDevice(device), subtitles: subtitles ?? undefined });
   },
   pause({ device } = {}) {
     return body('pause', { device: optDevice(device) });
@@ -125,6 +133,17 @@ export const commands = {
   },
   stop({ device } = {}) {
     return body('stop', { device: optDevice(device) });
+  },
+  /** Turns subtitle track `track` on, or every track off when it is absent (or null). */
+  subtitles({ track, device } = {}) {
+    need(track === undefined || track === null || isTrack(track), 'track must be a track id');
+    return body('subtitles', { track: track ?? undefined, device: optDevice(device) });
+  },
+  /** A subtitle file on this computer, offered with a torrent (the daemon reads it by path). */
+  subtitlesAdd({ torrent, path } = {}) {
+    need(isText(torrent), 'subtitles_add needs a torrent');
+    need(isText(path), 'subtitles_add needs a file path');
+    return body('subtitles_add', { torrent, path });
   },
   setSeeding({ torrent, ratio, timeSecs, followConfig } = {}) {
     need(isText(torrent), 'set_seeding needs a torrent');

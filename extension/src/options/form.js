@@ -10,7 +10,7 @@ import { SETTINGS_KEYS } from '../lib/protocol.js';
 const GB = 1e9;
 
 /** What the daemon uses when config.toml does not set a key, where the form must know it. */
-const DEFAULTS = Object.freeze({ stay_awake: true });
+const DEFAULTS = Object.freeze({ stay_awake: true, audio_passthrough: false });
 
 /** The form's fields, from a settings object: strings, and booleans for the checkboxes. */
 export function settingsToForm(settings = {}) {
@@ -32,6 +32,9 @@ export function settingsToForm(settings = {}) {
     // an untouched field sends nothing); bytes travel.
     cache_limit_gb: text(typeof settings.cache_limit === 'number' ? settings.cache_limit / GB : null),
     stay_awake: (settings.stay_awake ?? DEFAULTS.stay_awake) !== false,
+    // Empty: subtitles are offered but start off.
+    subtitle_language: text(settings.subtitle_language),
+    audio_passthrough: (settings.audio_passthrough ?? DEFAULTS.audio_passthrough) === true,
   };
 }
 
@@ -84,6 +87,8 @@ export function formToSettings(form) {
     cache_limit: cacheLimit === 0 ? undefined : cacheLimit,
     // Left out (not sent) when the form has no such box.
     stay_awake: typeof form.stay_awake === 'boolean' ? form.stay_awake : undefined,
+    subtitle_language: optionalText(form.subtitle_language),
+    audio_passthrough: typeof form.audio_passthrough === 'boolean' ? form.audio_passthrough : undefined,
   };
   return { settings, errors };
 }

@@ -1,7 +1,7 @@
 // What the popup shows, derived from the background's state snapshot. Pure functions, so the
 // rules (which panel, which labels, what the play/pause button does) are tested without a DOM.
 
-import { bufferInfo, formatBytes, formatDuration, formatPercent, formatSpeed } from '../lib/format.js';
+import { bufferInfo, formatBytes, formatDuration, formatPercent, formatSpeed, formatTime } from '../lib/format.js';
 import { fileNameOf } from '../lib/links.js';
 
 /** The popup's top-level state, also exposed as `#app[data-state]` for tests and CSS. */
@@ -144,6 +144,56 @@ function playerStateLabel(cast) {
   return PLAYER_LABELS[cast.player_state] ?? cast.player_state;
 }
 
+/** What the daemon's verdict leads with when its sentence does not say it already. */
+const PLAN_LEADS = Object.freeze({
+  __proto__: null,
+  direct: 'plays directly',
+  remux: 'needs a remux',
+  transcode: 'needs a transcode',
+  unplayable: 'cannot play',
+});
+
+/**
+ * How the media reaches the device, in the daemon's words (`{plan, reason}`): `{plan, text,
+ * error}`, `error` when it cannot play. The daemon's sentences mostly begin with what happens
+ * ("needs a remux: Matroska is not…"); one that does not ("the device refused the file…") gets the
+ * plan's words in front. Null without a verdict.
+ */
+export function verdictModel(verdict) {
+  if (!verdict || typeof verdict.plan !== 'string') return null;
+  const reason = typeof verdict.reason === 'string' ? verdict.reason.trim() : '';
+  const lead = PLAN_LEADS[verdict.plan] ?? verdict.plan;
+  let text = lead;
+  if (/^[a-z]+( [a-z]+){0,3}: /i.test(reason)) text = reason;
+  else if (reason) text = `${lead}: ${reason}`;
+  return { plan: verdict.plan, text: text.charAt(0).toUpperCase() + text.slice(1), error: verdict.plan === 'unplayable' };
+}
+
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A subtitle track's name in the picker: `English (en)`, `film.srt`, `Track 3`. */
+function trackLabel(track) {
+  const name = typeof track.name === 'string' && track.name.trim() ? track.name.trim() : `Track ${track.id}`;
+  const language = typeof track.language === 'string' ? track.language.trim() : '';
+  // `film.en.srt` says its language already; `English`, `Français` do not say the code.
+  const named = language && new RegExp(`(^|[^\\p{L}])${escapeRegExp(language)}($|[^\\p{L}])`, 'iu').test(name);
+  return language && !named ? `${name} (${language})` : name;
+}
+
+/**
+ * The subtitle picker for a cast: `Off` and each track the media offers (`options`, values are
+ * track ids as text, '' = off), and the one on (`value`). Null when the media has no tracks.
+ */
+export function subtitleModel(cast) {
+  const tracks = Array.isArray(cast?.tracks) ? cast.tracks.filter((t) => Number.isInteger(t?.id)) : [];
+  if (tracks.length === 0) return null;
+  const on = (cast.active_tracks ?? []).find((id) => tracks.some((t) => t.id === id));
+  return {
+    options: [{ value: '', label: 'Off' }, ...tracks.map((t) => ({ value: String(t.id), label: trackLabel(t) }))],
+    value: on === undefined ? '' : String(on),
+  };
+}
+
 export function playerModel(state, now = Date.now()) {
   const cast = activeCast(state);
   if (!cast) return null;
@@ -173,7 +223,34 @@ export function playerModel(state, now = Date.now()) {
     volume: Number.isFinite(cast.volume) ? Math.round(cast.volume * 100) : null,
     muted: Boolean(cast.muted),
     canVolume: linked,
+    verdict: verdictModel(cast.verdict),
+    subtitles: subtitleModel(cast),
+    canSubtitles: linked,
+    // `play` resumed where the viewer left off: offered to start over until a seek or the end.
+    resumedAt: cast.resumedAt > 0 ? cast.resumedAt : null,
+    resumedText: cast.resumedAt > 0 ? `Resumed at ${formatTime(cast.resumedAt)}` : '',
   };
+}
+
+/**
+ * No TV to cast to: discovery found none, and nothing chosen, configured or casting. The popup
+ * then offers "Play here" (the browser's own player) first.
+ */
+export function noDeviceFound(state) {
+  return (
+    state.host.state === 'connected' &&
+    !state.discovering &&
+    state.devicesAt !== null &&
+    state.devices.length === 0 &&
+    !state.chosenDevice &&
+    !state.defaultDevice &&
+    state.casts.length === 0
+  );
+}
+
+/** The torrent "Play here" in the no-TV notice opens: the newest one that can be played here. */
+export function playHereTorrent(state) {
+  return state.torrents.findLast((t) => t.playerUrl) ?? null;
 }
 
 const TORRENT_LABELS = {
@@ -226,6 +303,9 @@ export function torrentModel(t, state) {
     keepLabel: `Keep ${name} in Downloads`,
     // Nothing to play before the metadata names the files.
     canCast: state_ !== 'fetching_metadata' && (!cast || cast.player_state === 'IDLE' || !cast.player_state),
+    // The browser's own player (a page the daemon serves on this computer), for when no TV is at hand.
+    playerUrl: t.playerUrl ?? null,
+    playHereLabel: `Play ${name} here, in this browser`,
     fileCount: t.fileCount ?? 0,
     files: t.files,
     selected: t.selected,

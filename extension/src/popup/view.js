@@ -2,7 +2,7 @@
 // and updated in place, so focus, an open <select> or a dragged slider survive the several updates
 // a second that progress brings.
 
-import { announcement, appState, connectionModel, connectionText, deviceOptions, isDeviceAddress, keptNote, playerModel, torrentModel } from './model.js';
+import { announcement, appState, connectionModel, connectionText, deviceOptions, isDeviceAddress, keptNote, noDeviceFound, playHereTorrent, playerModel, torrentModel } from './model.js';
 import { formatTime } from '../lib/format.js';
 import { commands } from '../lib/protocol.js';
 
@@ -14,9 +14,10 @@ const INSTALL_COMMAND = 'magnetcast install';
 
 /**
  * `call(method, ...args)` reaches the background (see ui-bridge.js); `openOptions()` opens the
- * options page; `copy(text)` puts text on the clipboard.
+ * options page; `openTab(url)` opens a web page in a new tab ("Play here"); `copy(text)` puts text
+ * on the clipboard.
  */
-export function createPopup(doc, { call, openOptions = () => {}, copy = async () => {}, now = () => Date.now() }) {
+export function createPopup(doc, { call, openOptions = () => {}, openTab = async () => {}, copy = async () => {}, now = () => Date.now() }) {
   const $ = (id) => doc.getElementById(id);
   const app = $('app');
   const items = new Map();
@@ -33,6 +34,8 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
   const keptNotes = new Map();
   /** Whether the `settings_set` lifting the download cap is in flight. */
   let liftingCap = false;
+  /** The resume offer the user took up (Start over), hidden before the state says it is gone. */
+  let startedOver = null;
 
   const editing = (el) => now() - (editedAt.get(el) ?? -Infinity) < EDIT_GRACE_MS;
 
@@ -138,6 +141,31 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
     const p = player();
     if (p) send(commands.volume({ muted: !p.muted, device: p.device }));
   });
+  $('start-over').addEventListener('click', () => {
+    const p = player();
+    if (!p) return;
+    startedOver = `${p.device}@${p.resumedAt}`;
+    $('resume').hidden = true;
+    send(commands.seek({ seconds: 0, device: p.device }));
+  });
+  $('subtitles').addEventListener('change', (e) => {
+    const p = player();
+    if (!p) return;
+    // Left as chosen while the daemon's status catches up; a refusal shows in the banner, and the
+    // picker then goes back to the track that is on.
+    editedAt.set(e.target, now());
+    const value = e.target.value;
+    // No track: every subtitle off.
+    send(commands.subtitles({ track: value === '' ? undefined : Number(value), device: p.device }));
+  });
+
+  /** "Play here": the daemon's player page for the torrent, in a new tab. */
+  function playHere(id) {
+    const t = state?.torrents.find((x) => x.id === id);
+    const url = t ? torrentModel(t, state).playerUrl : null;
+    if (url) run((async () => openTab(url))());
+  }
+  $('play-here').addEventListener('click', (e) => playHere(e.currentTarget.dataset.torrent));
 
   // Torrents (one delegated listener per kind of action).
   $('torrents').addEventListener('click', (e) => {
@@ -145,6 +173,7 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
     if (!li) return;
     const id = li.dataset.torrent;
     if (e.target.closest('.cast-torrent')) run(call('playTorrent', id));
+    else if (e.target.closest('.play-here')) playHere(id);
     else if (e.target.closest('.keep-torrent')) keep(id);
     else if (e.target.closest('.lift-cap')) liftCap(id);
     else if (e.target.closest('.remove-torrent')) send(commands.remove({ torrent: id, deleteFiles: false }));
@@ -253,6 +282,24 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
     if (doc.activeElement !== select) select.value = s.chosenDevice ?? '';
     $('refresh-devices').disabled = s.discovering;
     $('refresh-devices').textContent = s.discovering ? 'Searching…' : 'Find';
+    renderNoDevice(s);
+  }
+
+  /** No TV found: say so, and put "Play here" first. */
+  function renderNoDevice(s) {
+    const box = $('no-device');
+    box.hidden = !noDeviceFound(s);
+    if (box.hidden) return;
+    const t = playHereTorrent(s);
+    const m = t ? torrentModel(t, s) : null;
+    const text = m
+      ? `Play “${m.name}” in this browser instead, or enter the TV’s address below.`
+      : 'Check that the TV is on and on this network, or enter its address below.';
+    if ($('no-device-text').textContent !== text) $('no-device-text').textContent = text;
+    const button = $('play-here');
+    button.hidden = !m;
+    button.dataset.torrent = m?.id ?? '';
+    button.setAttribute('aria-label', m?.playHereLabel ?? 'Play here');
   }
 
   function renderPlayer(s) {
@@ -294,7 +341,47 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
     mute.disabled = !p.canVolume;
     mute.textContent = p.muted ? 'Unmute' : 'Mute';
     mute.setAttribute('aria-pressed', String(p.muted));
+    renderVerdict(p);
+    renderResume(p);
+    renderSubtitles(p);
     return p;
+  }
+
+  function renderVerdict(p) {
+    const line = $('player-verdict');
+    line.hidden = !p.verdict;
+    line.dataset.plan = p.verdict?.plan ?? '';
+    const text = p.verdict?.text ?? '';
+    if (line.textContent !== text) line.textContent = text;
+  }
+
+  function renderResume(p) {
+    const offer = p.resumedAt === null ? null : `${p.device}@${p.resumedAt}`;
+    if (offer !== startedOver) startedOver = null;
+    $('resume').hidden = offer === null || offer === startedOver;
+    $('resume-text').textContent = p.resumedText;
+  }
+
+  function renderSubtitles(p) {
+    const row = $('subtitles-row');
+    const select = $('subtitles');
+    row.hidden = !p.subtitles;
+    if (!p.subtitles) return;
+    select.disabled = !p.canSubtitles;
+    const signature = JSON.stringify(p.subtitles.options);
+    if (select.dataset.signature !== signature && doc.activeElement !== select) {
+      select.replaceChildren(
+        ...p.subtitles.options.map(({ value, label }) => {
+          const option = doc.createElement('option');
+          option.value = value;
+          option.textContent = label;
+          return option;
+        }),
+      );
+      select.dataset.signature = signature;
+    }
+    // The daemon's `active_tracks` is the truth, except just after the user chose.
+    if (!editing(select)) select.value = p.subtitles.value;
   }
 
   function renderPending(s) {
@@ -379,6 +466,7 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
   function renderTorrents(s) {
     const list = $('torrents');
     const wanted = [];
+    const noTv = noDeviceFound(s);
     for (const t of s.torrents) {
       const m = torrentModel(t, s);
       const li = torrentItem(t.id);
@@ -399,6 +487,12 @@ export function createPopup(doc, { call, openOptions = () => {}, copy = async ()
       err.textContent = m.error ?? '';
       li.querySelector('.on-device').textContent = m.onDevice;
       li.querySelector('.cast-torrent').hidden = !m.canCast;
+      const playHereButton = li.querySelector('.play-here');
+      playHereButton.hidden = !m.playerUrl;
+      playHereButton.setAttribute('aria-label', m.playHereLabel);
+      // With no TV to cast to, playing here is the way to watch: it gets the prominent look.
+      playHereButton.classList.toggle('primary', noTv);
+      playHereButton.classList.toggle('ghost', !noTv);
       renderWarning(li, m);
       renderKeep(li, m);
       renderFiles(li, m);

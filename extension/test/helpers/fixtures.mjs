@@ -74,6 +74,38 @@ export const events = {
     media_url: STREAM_URL,
     ...patch,
   }),
+  /** A cast of film.mp4 with its AC-3 sound converted as it plays, two subtitle tracks, English on. */
+  convertedCast: (patch = {}) =>
+    events.cast({
+      media_url: CONVERTED_URL,
+      verdict: { plan: 'transcode', reason: TRANSCODE_REASON },
+      tracks: TRACKS,
+      active_tracks: [1],
+      ...patch,
+    }),
+};
+
+/** The daemon's words for converting the sound (media/verdict.rs). */
+export const TRANSCODE_REASON =
+  'needs a transcode: Chromecast (1st–3rd generation) has no AC-3 decoder (only HDMI passthrough, which is off for this device); audio becomes AAC stereo, video is copied';
+
+/** A converted stream (`/r/<token>/…`, its own token), as `play` answers and the cast then says. */
+export const CONVERTED_URL = 'http://192.168.1.10:41231/r/77aa01/film.mp4?start=754.000';
+
+/** Subtitle tracks as the cast and `play` carry them: one from the torrent, one embedded. */
+export const TRACKS = [
+  { id: 1, url: 'http://192.168.1.10:41231/v/77aa01/1.vtt', name: 'film.en.srt', language: 'en' },
+  { id: 2, url: 'http://192.168.1.10:41231/v/77aa01/2.vtt', name: 'Français', language: 'fr' },
+];
+
+/** `play`'s answer (service.rs `play`): resumed at 12:34, sound converted, English subtitles on. */
+export const played = {
+  device: 'Living Room TV',
+  stream_url: CONVERTED_URL,
+  start_at: 754,
+  verdict: { plan: 'transcode', reason: TRANSCODE_REASON },
+  tracks: TRACKS,
+  active_tracks: [1],
 };
 
 /** The `add` / `list` entry for HASH (service.rs `describe`). */
@@ -83,6 +115,7 @@ export const described = {
   file,
   file_count: 2,
   stream_url: 'http://127.0.0.1:41231/s/9f2c4e/film.mp4',
+  player_url: 'http://127.0.0.1:41231/p/9f2c4e/film.mp4',
 };
 
 /** `{v, event, ...}` → the bare payload, as `status` lists Progress and CastStatus. */
