@@ -37,8 +37,8 @@ MEDIA_NAME = "bench-720p-200s.mp4"
 # the throughput window when `full` is off); probe: seconds of the bulk-TCP goodput check.
 PROFILES = {
     "home": {"rtt_ms": 20, "rates": [40], "window": 10, "full": True, "probe": 3.0},
-    "slow": {"rtt_ms": 100, "rates": [8], "window": 15, "full": False, "probe": 4.5},
-    "mixed": {"rtt_ms": 30, "rates": [20, 20, 2], "window": 20, "full": False, "probe": 3.0},
+    "slow": {"rtt_ms": 100, "rates": [8], "window": 10, "full": False, "probe": 4.5},
+    "mixed": {"rtt_ms": 30, "rates": [20, 20, 2], "window": 15, "full": False, "probe": 3.0},
 }
 
 # (key, label, unit); times in seconds from the hand-over of the magnet unless said otherwise.
@@ -67,8 +67,8 @@ TARGETS = {
 }
 
 
-class Interrupted(Exception):
-    pass
+class Interrupted(BaseException):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C (KeyboardInterrupt), past `except Exception`."""
 
 
 def on_signal(signum, _frame):
@@ -219,6 +219,14 @@ class PieceWatch:
         self.thread.start()
 
     def _run(self):
+        try:
+            self._sample()
+        except Exception as e:  # a diagnostic only: say so rather than stop the run
+            self.error = f"{type(e).__name__}: {e}"
+
+    error = None
+
+    def _sample(self):
         fd = None
         while not self.stop_flag.wait(self.period):
             if fd is None:
@@ -285,6 +293,8 @@ def measure_stream(client, magnet, media, prof, src_fd):
         down_a = ta = None
         while got < size:
             now = time.monotonic()
+            if t4 is None and now - t0 > 180:
+                raise TimeoutError(f"{client.name}: first 4 MiB not in 180 s ({got} bytes)")
             if t4 is not None:
                 if now - t4 >= prof["window"]:
                     break
@@ -321,8 +331,7 @@ def measure_stream(client, magnet, media, prof, src_fd):
         r["seek_first_byte"] = s2.first_at - s2.sent
         r["seek_1mib"] = t_1m - s2.sent
         s2.close()
-        seek_piece = seek // PIECE
-        notes["seek_piece_written"] = rel(watch.at(seek_piece), s2.sent - t0)
+        t_seek = s2.sent - t0
 
         if prof["full"]:
             deadline = time.monotonic() + size / (prof_rate(prof) * 0.3) + 60
@@ -341,8 +350,11 @@ def measure_stream(client, magnet, media, prof, src_fd):
         rss, cpu = client.usage()
         r["rss"] = rss / MiB
         r["cpu"] = cpu
+        notes["seek_piece_written"] = rel(watch.at(seek // PIECE), t_seek)
         notes["stream_moov_written"] = watch.at(media["moov"][0] // PIECE)
         notes["first_pieces_order"] = [p for p, _ in sorted(watch.seen.items(), key=lambda x: x[1])][:12]
+        if watch.error:
+            notes["piece_watch_error"] = watch.error
     finally:
         watch.stop()
     return r, notes
@@ -420,19 +432,70 @@ def compact(pieces):
 
 
 def shaping(lab, prof):
-    """RTT (ICMP echo) to each seeder and the tracker; goodput of bulk TCP from all seeders at once."""
+    """RTT (ICMP echo) to each seeder and the tracker while idle, goodput of bulk TCP from all
+    seeders at once, and the RTT to seeder 1 while that transfer runs (tbf's queue and the delay
+    line's own lateness under load)."""
     rtts = {}
     for i, _ in enumerate(lab.seeders):
         rt = ping(labmod.seeder_ip(i), count=8, interval=0.02)
         rtts[f"seeder{i + 1}"] = statistics.median(rt[1:] or rt) * 1000 if rt else None
     rt = ping(labmod.TRACKER_IP, count=4, interval=0.02)
     rtts["tracker"] = statistics.median(rt[1:] or rt) * 1000 if rt else None
-    total, per = goodput([(labmod.seeder_ip(i), labmod.PROBE_PORT) for i in range(len(lab.seeders))],
-                         prof["probe"], warmup=1.5 if prof["rtt_ms"] >= 100 else 1.0)
-    return {"rtt_ms": rtts, "goodput_bps": total, "goodput_per_seeder_bps": per}
+    warmup = 1.5 if prof["rtt_ms"] >= 100 else 1.0
+    out = {}
+    bulk = threading.Thread(target=lambda: out.update(zip(("total", "per"), goodput(
+        [(labmod.seeder_ip(i), labmod.PROBE_PORT) for i in range(len(lab.seeders))],
+        prof["probe"], warmup))))
+    bulk.start()
+    time.sleep(warmup)  # pace: ping once the transfer runs at full rate
+    loaded = ping(labmod.seeder_ip(0), count=5, interval=0.1)
+    bulk.join(prof["probe"] + 30)
+    return {"rtt_ms": rtts, "rtt_loaded_ms": statistics.median(loaded) * 1000 if loaded else None,
+            "goodput_bps": out["total"], "goodput_per_seeder_bps": out["per"]}
+
+
+def machine_load():
+    """The 1-min load average and how many cargo/rustc processes run: other work on the machine
+    shows in wall-clock timings."""
+    with open("/proc/loadavg") as f:
+        load = float(f.read().split()[0])
+    builds = 0
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/comm") as f:
+                    builds += f.read().strip() in ("cargo", "rustc", "clippy-driver")
+            except OSError:
+                pass
+    return {"loadavg": load, "builds": builds}
 
 
 # --- one profile ----------------------------------------------------------------------------------
+
+def run_step(step, args, procs, home, magnet, media, prof, src_fd):
+    """One client, fresh: `magnetcast` or `rqbit` (the HTTP path), or `cast` (magnetcast casting
+    to the test receiver)."""
+    if step == "cast":
+        mc = Magnetcast(procs, args.magnetcast, home)
+        receiver = None
+        try:
+            mc.start()
+            record = os.path.join(home, "receiver")
+            os.makedirs(record)
+            receiver = Receiver(procs, REPO, record)
+            return measure_cast(mc, receiver, magnet, media, src_fd)
+        finally:
+            mc.stop()
+            if receiver:
+                receiver.stop()
+    client = (Magnetcast(procs, args.magnetcast, home) if step == "magnetcast"
+              else Rqbit(procs, args.rqbit, home))
+    try:
+        client.start()
+        return measure_stream(client, magnet, media, prof, src_fd)
+    finally:
+        client.stop()
+
 
 def run_profile(name, prof, args, media, procs, work):
     lab = labmod.Lab(procs, prof["rtt_ms"], prof["rates"], HERE)
@@ -448,47 +511,38 @@ def run_profile(name, prof, args, media, procs, work):
         entered = True
         src_fd = os.open(media["path"], os.O_RDONLY)
         for i in range(args.runs):
+            load = machine_load()
             shape = shaping(lab, prof)
             print(f"\n[{name} run {i + 1}/{args.runs}] shaping: RTT "
                   + ", ".join(f"{k} {v:.1f} ms" for k, v in shape["rtt_ms"].items() if v)
+                  + f"; under load {shape['rtt_loaded_ms'] or float('nan'):.1f} ms"
                   + f"; goodput {shape['goodput_bps'] * 8 / 1e6:.2f} Mbit/s"
                   + (" (" + " + ".join(f"{x * 8 / 1e6:.2f}" for x in shape["goodput_per_seeder_bps"]) + ")"
-                     if len(prof["rates"]) > 1 else ""), flush=True)
+                     if len(prof["rates"]) > 1 else "")
+                  + f"; load {load['loadavg']:.2f}"
+                  + (f", {load['builds']} cargo/rustc running" if load["builds"] else ""), flush=True)
             steps = ["magnetcast", "cast", "rqbit"]
             if i % 2:
                 steps = ["rqbit", "magnetcast", "cast"]
             steps = [s for s in steps if s in args.steps]
-            run = {"shaping": shape, "magnetcast": {}, "rqbit": {}, "notes": {"magnetcast": {}, "rqbit": {}}}
+            run = {"shaping": shape, "magnetcast": {}, "rqbit": {}, "errors": [],
+                   "notes": {"magnetcast": {}, "rqbit": {}}, "machine": load}
             for step in steps:
                 home = os.path.join(work, f"run{i + 1}-{step}")
                 shutil.rmtree(home, ignore_errors=True)
                 t_step = time.monotonic()
-                if step == "cast":
-                    mc = Magnetcast(procs, args.magnetcast, home)
-                    receiver = None
-                    try:
-                        mc.start()
-                        record = os.path.join(home, "receiver")
-                        os.makedirs(record)
-                        receiver = Receiver(procs, REPO, record)
-                        res, notes = measure_cast(mc, receiver, magnet, media, src_fd)
-                    finally:
-                        mc.stop()
-                        if receiver:
-                            receiver.stop()
-                    run["magnetcast"].update(res)
-                    run["notes"]["magnetcast"].update(notes)
-                else:
-                    cls = Magnetcast if step == "magnetcast" else Rqbit
-                    client = cls(procs, args.magnetcast if step == "magnetcast" else args.rqbit, home)
-                    try:
-                        client.start()
-                        res, notes = measure_stream(client, magnet, media, prof, src_fd)
-                    finally:
-                        client.stop()
+                try:
+                    res, notes = run_step(step, args, procs, home, magnet, media, prof, src_fd)
+                except Exception as e:  # one failed step is reported; the others still run
+                    res, notes = {}, {}
+                    error = f"{step}: {type(e).__name__}: {e}"
+                    run["errors"].append(error)
+                    print(f"  FAILED {error}", flush=True)
+                if "throughput_bps" in res:
                     res["throughput"] = 100.0 * res.pop("throughput_bps") / shape["goodput_bps"]
-                    run[step].update(res)
-                    run["notes"][step].update(notes)
+                who = "rqbit" if step == "rqbit" else "magnetcast"
+                run[who].update(res)
+                run["notes"][who].update(notes)
                 if not args.keep:
                     shutil.rmtree(home, ignore_errors=True)
                 print(f"  {step}: done in {time.monotonic() - t_step:.1f} s", flush=True)
@@ -572,13 +626,24 @@ def print_run(profile, n, run, lims, prof):
     print(f"[{profile} run {n}] (RTT {prof['rtt_ms']} ms, rates {'+'.join(map(str, prof['rates']))} Mbit/s)")
     print(table(profile, run, lims))
     mc, rq = run["notes"]["magnetcast"], run["notes"]["rqbit"]
-    print(f"  notes: magnetcast streamable at {mc.get('streamable', 0):.3f} s (metadata event "
-          f"{run['magnetcast'].get('metadata', 0):.3f} s); cast: LOAD at {opt(mc.get('load_at'))}, "
-          f"receiver probed (ffprobe, moov) at {opt(mc.get('probed_at'))}, moov piece written at "
-          f"{opt(mc.get('moov_written'))}, pieces written at PLAYING: {mc.get('cast_pieces_at_playing')}")
+    for error in run["errors"]:
+        print(f"  FAILED {error}")
+    for who in ("magnetcast", "rqbit"):
+        if run["notes"][who].get("piece_watch_error"):
+            print(f"  ({who}: piece watch failed: {run['notes'][who]['piece_watch_error']})")
+    if "streamable" in mc:
+        print(f"  magnetcast: streamable at {mc['streamable']:.3f} s (metadata event "
+              f"{run['magnetcast']['metadata']:.3f} s)")
+    if "load_at" in mc:
+        print(f"  cast: LOAD at the receiver {opt(mc['load_at'])}, BUFFERING (after its ffprobe of "
+              f"head and moov) {opt(mc.get('probed_at'))}, moov piece written "
+              f"{opt(mc.get('moov_written'))}, pieces written at PLAYING: "
+              f"{mc.get('cast_pieces_at_playing')}")
     for who, nt in (("magnetcast", mc), ("rqbit", rq)):
+        if "first_pieces_order" not in nt:
+            continue
         print(f"  {who}: pieces written at 4 MiB: {nt.get('pieces_at_4mib')}; first pieces in order "
-              f"{nt.get('first_pieces_order')}; seek piece written "
+              f"{nt['first_pieces_order']}; seek piece written "
               f"{opt(nt.get('seek_piece_written'))} after the seek request; "
               f"stalled {nt.get('stalled_total', 0):.2f} s in all"
               + (f"; full download {nt['download_s']:.1f} s" if "download_s" in nt else ""))
@@ -666,7 +731,7 @@ def main():
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
     except (KeyboardInterrupt, Interrupted) as e:
-        print(f"\nbench: interrupted ({e or 'Ctrl-C'}); cleaned up", file=sys.stderr)
+        print(f"\nbench: interrupted ({str(e) or 'Ctrl-C'}); cleaned up", file=sys.stderr)
         sys.exit(130)
     finally:
         procs.stop_all()

@@ -121,6 +121,13 @@ def remove_stale():
             continue
         pid = n[len(PREFIX):].split("-", 1)[0]
         if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            # What that benchmark started there (opentracker, seeders) outlived it: end them.
+            left = subprocess.run(["ip", "netns", "pids", n], capture_output=True, text=True).stdout
+            for p in left.split():
+                try:
+                    os.kill(int(p), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
             subprocess.run(["ip", "netns", "del", n], stderr=subprocess.DEVNULL)
 
 

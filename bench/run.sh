@@ -36,6 +36,10 @@ if [ ! -c /dev/net/tun ]; then
     fi
 fi
 
+if { [ -z "${MAGNETCAST_BIN:-}" ] || [ -z "${RQBIT_BIN:-}" ]; } && ! command -v cargo >/dev/null; then
+    echo "bench: cargo is needed to build magnetcast and rqbit (install Rust with rustup), or set MAGNETCAST_BIN and RQBIT_BIN" >&2
+    exit 1
+fi
 if [ -z "${MAGNETCAST_BIN:-}" ]; then
     cargo build --release -p magnetcast --locked
     MAGNETCAST_BIN=target/release/magnetcast
