@@ -22,6 +22,7 @@ const PAUSED_GRACE: Duration = Duration::from_secs(5 * 60);
 /// A stream read within this counts as being watched (players read ahead in bursts).
 const READ_GRACE: Duration = Duration::from_secs(60);
 const TICK: Duration = Duration::from_secs(1);
+const RELEASE_AFTER: Duration = Duration::from_secs(5);
 
 /// Follows casts and streams until the engine's channel closes, holding the inhibitor while
 /// something plays.
@@ -30,6 +31,7 @@ pub async fn run(engine: Arc<TorrentEngine>) {
     let mut players = Players::default();
     let inhibitor = Inhibitor::spawn();
     let mut tick = tokio::time::interval(TICK);
+    let mut wanted_at = Instant::now();
     loop {
         tokio::select! {
             _ = engine.stopped() => break,
@@ -41,7 +43,13 @@ pub async fn run(engine: Arc<TorrentEngine>) {
             _ = tick.tick() => {}
         }
         let playing = players.any_playing(&engine) || engine.reading_within(READ_GRACE);
-        inhibitor.set(engine.config().stay_awake && playing);
+        let wanted = engine.config().stay_awake && playing;
+        if wanted {
+            wanted_at = Instant::now();
+        }
+        // Let go only after a few quiet seconds: the codec check's read ends just before the TV
+        // starts, and the inhibitor should not flap between the two.
+        inhibitor.set(wanted || (wanted_at.elapsed() < RELEASE_AFTER && inhibitor.held()));
     }
     inhibitor.set(false);
 }
@@ -110,6 +118,10 @@ impl Inhibitor {
             wanted,
             last: std::cell::Cell::new(false),
         }
+    }
+
+    fn held(&self) -> bool {
+        self.last.get()
     }
 
     fn set(&self, want: bool) {
