@@ -294,14 +294,6 @@ impl Service {
         subtitles: Option<u32>,
     ) -> Result<Value> {
         let device = cast::resolve(&self.config(), device).await?;
-        let mut load =
-            cast::prepare::load_request(&self.engine, &self.server, t, Some(&device)).await?;
-        if let Some(id) = subtitles {
-            load.active_tracks = vec![id];
-            if let Some(fallback) = &mut load.fallback {
-                fallback.active_tracks = vec![id];
-            }
-        }
         let existing = self.casts.lock().unwrap().get(&device.name).cloned();
         let session = match existing {
             Some(s) => s,
@@ -314,6 +306,15 @@ impl Service {
                 s
             }
         };
+        session.send(CastCommand::Launch);
+        let mut load =
+            cast::prepare::load_request(&self.engine, &self.server, t, Some(&device)).await?;
+        if let Some(id) = subtitles {
+            load.active_tracks = vec![id];
+            if let Some(fallback) = &mut load.fallback {
+                fallback.active_tracks = vec![id];
+            }
+        }
         let reply = json!({
             "device": device.name,
             "stream_url": load.content_id(),

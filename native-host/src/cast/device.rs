@@ -25,6 +25,8 @@ const PING_EVERY: Duration = Duration::from_secs(5);
 const SILENCE_LIMIT: Duration = Duration::from_secs(15);
 const BACKOFF_START: Duration = Duration::from_secs(1);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// A LAUNCH not answered with the player by then is sent again.
+const LAUNCH_PATIENCE: Duration = Duration::from_secs(10);
 
 enum Msg {
     Command(CastCommand),
@@ -73,6 +75,7 @@ impl DeviceSession {
             media: None,
             seen_at: Instant::now(),
             request_id: 0,
+            launched_at: None,
         };
         let thread = std::thread::Builder::new()
             .name(format!("cast {}", device.name))
@@ -127,6 +130,8 @@ struct Worker {
     media: Option<(MediaStatus, Instant)>,
     seen_at: Instant,
     request_id: u32,
+    /// When LAUNCH was sent, until the player shows up.
+    launched_at: Option<Instant>,
 }
 
 type Manager = MessageManager<CastStream>;
@@ -177,6 +182,8 @@ impl Worker {
                             w.active_tracks = track.into_iter().collect();
                         }
                     }
+                    // The LOAD after the reconnect starts the player.
+                    Ok(Msg::Command(CastCommand::Launch)) => {}
                     Ok(Msg::Command(other)) => self.error(format!(
                         "{}: not connected, {other:?} dropped",
                         self.device.name
@@ -198,6 +205,7 @@ impl Worker {
 
     fn serve_inner(&mut self, mm: &Manager) -> Result<(), String> {
         self.loaded = false;
+        self.launched_at = None;
         send(mm, m::NS_CONNECTION, m::RECEIVER_ID, m::connect())?;
         let id = self.next_id();
         send(mm, m::NS_RECEIVER, m::RECEIVER_ID, m::get_status(id))?;
@@ -260,12 +268,17 @@ impl Worker {
                     Some(app) if app.app_id == m::DEFAULT_MEDIA_RECEIVER => {
                         self.send_load(mm, &app)?
                     }
-                    _ => send(
-                        mm,
-                        m::NS_RECEIVER,
-                        m::RECEIVER_ID,
-                        m::launch(id, m::DEFAULT_MEDIA_RECEIVER),
-                    )?,
+                    // LOAD follows the RECEIVER_STATUS that shows the player.
+                    _ => self.launch(mm, id)?,
+                }
+            }
+            CastCommand::Launch => {
+                if self
+                    .app
+                    .as_ref()
+                    .is_none_or(|a| a.app_id != m::DEFAULT_MEDIA_RECEIVER)
+                {
+                    self.launch(mm, id)?
                 }
             }
             CastCommand::Volume(level) => send(
@@ -386,6 +399,23 @@ impl Worker {
         Ok(true)
     }
 
+    /// Starts the Default Media Receiver, unless that is already under way.
+    fn launch(&mut self, mm: &Manager, id: u32) -> Result<(), String> {
+        if self
+            .launched_at
+            .is_some_and(|t| t.elapsed() < LAUNCH_PATIENCE)
+        {
+            return Ok(());
+        }
+        self.launched_at = Some(Instant::now());
+        send(
+            mm,
+            m::NS_RECEIVER,
+            m::RECEIVER_ID,
+            m::launch(id, m::DEFAULT_MEDIA_RECEIVER),
+        )
+    }
+
     fn send_load(&mut self, mm: &Manager, app: &Application) -> Result<(), String> {
         let Some(req) = self.wanted.clone() else {
             return Ok(());
@@ -426,6 +456,12 @@ impl Worker {
                     }
                 }
                 self.app = app.clone();
+                if app
+                    .as_ref()
+                    .is_some_and(|a| a.app_id == m::DEFAULT_MEDIA_RECEIVER)
+                {
+                    self.launched_at = None;
+                }
                 if let Some(a) = &app
                     && a.app_id == m::DEFAULT_MEDIA_RECEIVER
                     && !self.loaded

@@ -143,6 +143,9 @@ impl CastStatus {
 /// What a user can ask a device to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CastCommand {
+    /// Starts the media player on the device ahead of LOAD, to overlap its start with the codec
+    /// check (a real TV takes seconds to start it).
+    Launch,
     Load(LoadRequest),
     Play,
     Pause,

@@ -30,12 +30,13 @@ pub async fn start(
     torrent: &Torrent,
     subtitles: Option<u32>,
 ) -> anyhow::Result<(Arc<DeviceSession>, Option<String>)> {
+    let session = DeviceSession::connect(device.clone(), engine.events.clone()).await?;
+    session.send(CastCommand::Launch);
     let mut load = cast::prepare::load_request(engine, server, torrent, Some(&device)).await?;
     if let Some(id) = subtitles {
         load.active_tracks = vec![id];
     }
     let said = load.verdict.as_ref().map(|v| v.reason.clone());
-    let session = DeviceSession::connect(device.clone(), engine.events.clone()).await?;
     engine.casting.started(&device.name, torrent.info_hash);
     session.send(CastCommand::Load(load));
     Ok((session, said))
