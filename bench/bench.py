@@ -676,6 +676,13 @@ def report(profile, prof, runs, media, path):
           f"{'+'.join(map(str, prof['rates']))} Mbit/s; measured RTT {shaping_med['rtt_ms']:.1f} ms, "
           f"goodput {shaping_med['goodput_mbit']:.2f} Mbit/s) ===")
     print(table(profile, med, lims))
+    # Medians hide a bimodal metric (a piece that lands on the slow seeder or not): show the runs.
+    for key, label, unit in METRICS:
+        per = {who: [r[who][key] for r in runs if r[who].get(key) is not None] for who in med}
+        wide = [v for v in per.values() if len(v) > 1 and min(v) > 0 and max(v) / min(v) > 1.5]
+        if wide and unit == "s":
+            print(f"  spread, {label}: " + "; ".join(
+                f"{who} " + " ".join(f"{v:.2f}" for v in vals) for who, vals in per.items() if vals))
     verdicts = {}
     for key, _, _ in METRICS:
         v, _ = judge(profile, key, med["magnetcast"].get(key), med["rqbit"].get(key), lims.get(key))
