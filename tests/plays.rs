@@ -116,6 +116,28 @@ impl Daemon {
     }
 }
 
+/// The receiver's next report that `pick` accepts.
+async fn event(tv: &mut Receiver, what: &str, pick: impl Fn(&Value) -> bool) -> Value {
+    tv.wait(what, Duration::from_secs(30), |v| {
+        pick(v).then(|| v.clone())
+    })
+    .await
+}
+
+/// The daemon's status of its first cast, once `ready` accepts it.
+async fn cast_status(daemon: &Daemon, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    let home = daemon.home.path().to_path_buf();
+    wait_for(what, Duration::from_secs(30), || {
+        let home = home.clone();
+        let ready = &ready;
+        async move {
+            let cast = status_json(&home).await?["casts"][0].clone();
+            ready(&cast).then_some(cast)
+        }
+    })
+    .await
+}
+
 async fn fetched_file(tv: &mut Receiver, index: u64) -> PathBuf {
     tv.wait(
         &format!("fetch {index} done"),
@@ -146,11 +168,7 @@ async fn an_mkv_is_remuxed_with_its_srt_as_a_webvtt_track_and_seeks_restart_the_
     );
 
     // LOAD carries the subtitle file as a WebVTT track, on because its language is preferred.
-    let load = tv
-        .wait("LOAD", Duration::from_secs(30), |v| {
-            (v["event"] == "load").then(|| v.clone())
-        })
-        .await;
+    let load = event(&mut tv, "LOAD", |v| v["event"] == "load").await;
     assert_eq!(load["contentType"], "video/mp4", "{load}");
     let track = &load["tracks"][0];
     assert_eq!(track["type"], "TEXT");
@@ -162,11 +180,7 @@ async fn an_mkv_is_remuxed_with_its_srt_as_a_webvtt_track_and_seeks_restart_the_
     );
 
     // The receiver fetched it cross-origin: CORS allows it, and it is WebVTT now.
-    let got = tv
-        .wait("the subtitle track", Duration::from_secs(30), |v| {
-            (v["event"] == "track").then(|| v.clone())
-        })
-        .await;
+    let got = event(&mut tv, "the subtitle track", |v| v["event"] == "track").await;
     assert_eq!(got["status"], 200, "{got}");
     assert_eq!(got["cors"], "*");
     assert!(
@@ -199,11 +213,7 @@ async fn an_mkv_is_remuxed_with_its_srt_as_a_webvtt_track_and_seeks_restart_the_
         },
     )
     .await;
-    let load = tv
-        .wait("the LOAD of the seek", Duration::from_secs(30), |v| {
-            (v["event"] == "load").then(|| v.clone())
-        })
-        .await;
+    let load = event(&mut tv, "the LOAD of the seek", |v| v["event"] == "load").await;
     assert!(
         load["contentId"]
             .as_str()
@@ -216,18 +226,9 @@ async fn an_mkv_is_remuxed_with_its_srt_as_a_webvtt_track_and_seeks_restart_the_
         (after.duration - 6.0).abs() < 1.1,
         "a seek to 6 s of 12 s should leave about 6 s: {after:?}"
     );
-    let status = wait_for(
-        "the cast's position past 6 s",
-        Duration::from_secs(30),
-        || {
-            let home = daemon.home.path().to_path_buf();
-            async move {
-                let s = status_json(&home).await?;
-                let cast = s["casts"][0].clone();
-                (cast["position"].as_f64()? >= 6.0).then_some(cast)
-            }
-        },
-    )
+    let status = cast_status(&daemon, "the cast's position past 6 s", |cast| {
+        cast["position"].as_f64().is_some_and(|p| p >= 6.0)
+    })
     .await;
     assert_eq!(status["verdict"]["plan"], "remux", "{status}");
 
@@ -255,11 +256,10 @@ async fn an_mkv_is_remuxed_with_its_srt_as_a_webvtt_track_and_seeks_restart_the_
         )
         .await;
     assert_eq!(load["activeTrackIds"], serde_json::json!([2]), "{load}");
-    let mine = tv
-        .wait("the local track", Duration::from_secs(30), |v| {
-            (v["event"] == "track" && v["id"] == 2).then(|| v.clone())
-        })
-        .await;
+    let mine = event(&mut tv, "the local track", |v| {
+        v["event"] == "track" && v["id"] == 2
+    })
+    .await;
     assert!(
         mine["text"].as_str().unwrap().contains("My own line"),
         "{mine}"
@@ -269,12 +269,8 @@ async fn an_mkv_is_remuxed_with_its_srt_as_a_webvtt_track_and_seeks_restart_the_
     let mut off = magnetcast(daemon.home.path());
     off.args(["subtitles", "off"]);
     stdout_of(off).await;
-    let off = tv
-        .wait("EDIT_TRACKS_INFO", Duration::from_secs(30), |v| {
-            (v["event"] == "tracks").then(|| v["activeTrackIds"].clone())
-        })
-        .await;
-    assert_eq!(off, serde_json::json!([]));
+    let off = event(&mut tv, "EDIT_TRACKS_INFO", |v| v["event"] == "tracks").await;
+    assert_eq!(off["activeTrackIds"], serde_json::json!([]));
 
     terminate(&mut daemon.child, Duration::from_secs(20)).await;
     seed.stop().await;
@@ -313,32 +309,20 @@ async fn a_file_the_device_refuses_is_converted_instead() {
     let mut tv = Receiver::start(&["--rate", "20000000", "--refuse", "/s/"]).await;
     let added = add_and_cast(&daemon.paths(), seed.magnet(), tv.addr()).await;
     assert_eq!(added["cast"]["verdict"]["plan"], "direct", "{added}");
-    let converted = tv
-        .wait("the converted LOAD", Duration::from_secs(30), |v| {
-            (v["event"] == "load" && v["contentId"].as_str().unwrap_or("").contains("/r/"))
-                .then(|| v.clone())
-        })
-        .await;
+    let converted = event(&mut tv, "the converted LOAD", |v| {
+        v["event"] == "load" && v["contentId"].as_str().unwrap_or("").contains("/r/")
+    })
+    .await;
     assert_eq!(converted["contentType"], "video/mp4");
     let got = streams(&fetched_file(&mut tv, 0).await);
-    assert_eq!(
-        (got.video.as_slice(), got.audio.as_slice()),
-        (&["h264".to_string()][..], &["aac".to_string()][..])
-    );
-    let status = wait_for(
-        "the cast to say it converts",
-        Duration::from_secs(30),
-        || {
-            let home = daemon.home.path().to_path_buf();
-            async move {
-                let s = status_json(&home).await?;
-                (s["casts"][0]["verdict"]["plan"] == "transcode").then_some(s)
-            }
-        },
-    )
+    assert_eq!(got.video, ["h264"], "{got:?}");
+    assert_eq!(got.audio, ["aac"], "{got:?}");
+    let status = cast_status(&daemon, "the cast to say it converts", |cast| {
+        cast["verdict"]["plan"] == "transcode"
+    })
     .await;
     assert!(
-        status["casts"][0]["verdict"]["reason"]
+        status["verdict"]["reason"]
             .as_str()
             .unwrap()
             .contains("refused"),

@@ -46,20 +46,23 @@ pub fn require(tool: &str) {
     );
 }
 
-/// An H.264/AAC MP4 of `seconds` at about `kbps`, made once per test binary and cached in
-/// the target dir (generation is the slowest step of a test).
-pub fn video(seconds: u32, kbps: u32) -> PathBuf {
-    static CACHE: OnceLock<std::sync::Mutex<()>> = OnceLock::new();
-    let _g = CACHE.get_or_init(Default::default).lock().unwrap();
+/// `file_name` in the target dir's media folder, made by ffmpeg from `seconds` of a 640x360
+/// test picture and a sine tone with the encoding options `encode` adds, once per test binary
+/// and cached (generation is the slowest step of a test). One at a time: tests running in
+/// parallel may ask for the same file.
+fn generated(file_name: &str, seconds: u32, encode: impl FnOnce(&mut Command)) -> PathBuf {
+    static GENERATING: OnceLock<std::sync::Mutex<()>> = OnceLock::new();
+    let _one = GENERATING.get_or_init(Default::default).lock().unwrap();
     require("ffmpeg");
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("media");
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("test-{seconds}s-{kbps}k.mp4"));
+    let path = dir.join(file_name);
     if path.exists() {
         return path;
     }
-    let tmp = path.with_extension("partial.mp4");
-    let status = Command::new("ffmpeg")
+    let tmp = dir.join(format!("partial-{file_name}"));
+    let mut ffmpeg = Command::new("ffmpeg");
+    ffmpeg
         .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
         .arg(format!("testsrc2=duration={seconds}:size=640x360:rate=25"))
         .args(["-f", "lavfi", "-i"])
@@ -71,52 +74,32 @@ pub fn video(seconds: u32, kbps: u32) -> PathBuf {
             "ultrafast",
             "-pix_fmt",
             "yuv420p",
-        ])
-        .args(["-b:v", &format!("{kbps}k"), "-minrate", &format!("{kbps}k")])
-        .args([
-            "-maxrate",
-            &format!("{kbps}k"),
-            "-bufsize",
-            &format!("{}k", kbps / 2),
-        ])
-        .args(["-x264-params", "nal-hrd=cbr", "-c:a", "aac", "-b:a", "64k"])
-        .args(["-movflags", "+faststart"])
-        .arg(&tmp)
-        .status()
-        .expect("run ffmpeg");
-    assert!(
-        status.success(),
-        "ffmpeg failed to generate {}",
-        path.display()
-    );
+        ]);
+    encode(&mut ffmpeg);
+    let status = ffmpeg.arg(&tmp).status().expect("run ffmpeg");
+    assert!(status.success(), "ffmpeg failed to generate {file_name}");
     std::fs::rename(&tmp, &path).unwrap();
     path
 }
 
-/// Generated once per test binary (an MP4's index is at its tail, as encoders write it): `seconds` of 640x360 H.264 with a keyframe every second
-/// (so a seek lands within a second), audio `audio` (an ffmpeg encoder), in `name`'s container.
+/// An H.264/AAC MP4 of `seconds` at about `kbps` (constant rate), its index at the head.
+pub fn video(seconds: u32, kbps: u32) -> PathBuf {
+    generated(&format!("test-{seconds}s-{kbps}k.mp4"), seconds, |c| {
+        c.args(["-b:v", &format!("{kbps}k"), "-minrate", &format!("{kbps}k")])
+            .args(["-maxrate", &format!("{kbps}k")])
+            .args(["-bufsize", &format!("{}k", kbps / 2)])
+            .args(["-x264-params", "nal-hrd=cbr", "-c:a", "aac", "-b:a", "64k"])
+            .args(["-movflags", "+faststart"]);
+    })
+}
+
+/// `seconds` of H.264 with a keyframe every second (so a seek lands within a second) and audio
+/// `audio` (an ffmpeg encoder), in `name`'s container; an MP4's index is at its tail, as
+/// encoders write it.
 pub fn media(name: &str, seconds: u32, audio: &str) -> PathBuf {
-    require("ffmpeg");
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("media");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{seconds}s-{audio}-{name}"));
-    if path.exists() {
-        return path;
-    }
-    let tmp = dir.join(format!("partial-{seconds}s-{audio}-{name}"));
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc2=duration={seconds}:size=640x360:rate=25"))
-        .args(["-f", "lavfi", "-i"])
-        .arg(format!("sine=frequency=440:duration={seconds}"))
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-g", "25"])
-        .args(["-pix_fmt", "yuv420p", "-c:a", audio, "-b:a", "128k"])
-        .arg(&tmp)
-        .status()
-        .expect("run ffmpeg");
-    assert!(status.success(), "ffmpeg failed to make {name}");
-    std::fs::rename(&tmp, &path).unwrap();
-    path
+    generated(&format!("{seconds}s-{audio}-{name}"), seconds, |c| {
+        c.args(["-g", "25", "-c:a", audio, "-b:a", "128k"]);
+    })
 }
 
 /// Copies `src` into a fresh folder so each seeder has its own directory.

@@ -17,10 +17,12 @@ use super::{Torrent, stream::BoxedFileStream};
 /// Top-level boxes walked before giving up (ftyp, free, mdat, moov… real files have a handful).
 const MAX_BOXES: usize = 16;
 
-/// Whether `path` is an ISO media file (MP4, MOV, M4V…) by its extension.
+/// Whether `path` is an ISO media file (MP4, MOV, M4V…), by the media table's content type.
 pub fn is_iso_media(path: &str) -> bool {
-    let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-    matches!(ext.as_str(), "mp4" | "m4v" | "mov" | "m4a" | "3gp")
+    matches!(
+        crate::media::content_type(std::path::Path::new(path)),
+        "video/mp4" | "video/quicktime" | "audio/mp4" | "video/3gpp"
+    )
 }
 
 /// One box header: its type and its whole size (0 = to the end of the file).

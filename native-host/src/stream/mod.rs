@@ -61,7 +61,6 @@ impl Registry {
 
 pub struct StreamServer {
     registry: Arc<Registry>,
-    local_addr: SocketAddr,
     task: JoinHandle<()>,
 }
 
@@ -151,15 +150,11 @@ impl StreamServer {
             .with_state(registry.clone());
         let task = tokio::spawn(accept(listener, app));
         tracing::info!(%local_addr, "stream server listening");
-        Ok(Self {
-            registry,
-            local_addr,
-            task,
-        })
+        Ok(Self { registry, task })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.registry.local_addr
     }
 
     /// Makes a file of `torrent` reachable and returns its path (`/s/<token>/<name>`).
@@ -212,15 +207,15 @@ impl StreamServer {
 
     /// The URL ffmpeg and ffprobe read `path` from: loopback, whatever the advertised host.
     pub fn local_url(&self, path: &str) -> String {
-        format!("http://{}{path}", loopback(self.local_addr))
+        self.registry.local_url(path)
     }
 
     /// The full URL for `path` as a device at `target` would reach it.
     pub fn url(&self, path: &str, target: Option<IpAddr>) -> String {
         let host = advertised_host(self.registry.engine.config().stream_host.as_deref(), target);
         let addr = match host.parse::<IpAddr>() {
-            Ok(ip) => SocketAddr::new(ip, self.local_addr.port()).to_string(),
-            Err(_) => format!("{host}:{}", self.local_addr.port()),
+            Ok(ip) => SocketAddr::new(ip, self.local_addr().port()).to_string(),
+            Err(_) => format!("{host}:{}", self.local_addr().port()),
         };
         format!("http://{addr}{path}")
     }
@@ -255,6 +250,14 @@ pub struct Published {
 }
 
 impl Published {
+    fn of(token: &str, target: &StreamTarget) -> Self {
+        Self {
+            token: token.to_string(),
+            name: utf8_percent_encode(&target.file_name, SEGMENT).to_string(),
+            converted: target.recipe.is_some(),
+        }
+    }
+
     /// `/s/…` for the file as it is, `/r/…` for a converted one.
     pub fn path(&self) -> String {
         if self.converted {
@@ -299,11 +302,6 @@ impl Registry {
             .unwrap_or(&file.path)
             .to_string();
         let token = format!("{:032x}", rand::random::<u128>());
-        let published = Published {
-            token: token.clone(),
-            name: utf8_percent_encode(&file_name, SEGMENT).to_string(),
-            converted: recipe.is_some(),
-        };
         let target = StreamTarget {
             info_hash: torrent.info_hash,
             file_index,
@@ -312,6 +310,7 @@ impl Registry {
             len: file.length,
             recipe,
         };
+        let published = Published::of(&token, &target);
         self.targets.lock().unwrap().insert(token, target);
         published
     }
@@ -323,13 +322,14 @@ impl Registry {
         Some((target, torrent))
     }
 
-    /// The file behind `token` as ffmpeg and ffprobe read it: from us, on loopback.
+    /// `path` as this machine reaches it: loopback, whatever the advertised host.
+    fn local_url(&self, path: &str) -> String {
+        format!("http://{}{path}", loopback(self.local_addr))
+    }
+
+    /// The file behind `token` as ffmpeg and ffprobe read it.
     fn raw_local_url(&self, token: &str, target: &StreamTarget) -> String {
-        format!(
-            "http://{}/s/{token}/{}",
-            loopback(self.local_addr),
-            utf8_percent_encode(&target.file_name, SEGMENT)
-        )
+        self.local_url(&Published::of(token, target).raw_path())
     }
 
     fn add_extra(&self, torrent: &Torrent, extra: tracks::Extra) -> Result<u32> {

@@ -20,17 +20,8 @@ pub(super) async fn serve(
     let Some((target, torrent)) = registry.lookup_torrent(&token) else {
         return error(StatusCode::NOT_FOUND, "no such stream".into());
     };
-    let raw = Published {
-        token: token.clone(),
-        name: percent_encoding::utf8_percent_encode(&target.file_name, super::SEGMENT).to_string(),
-        converted: false,
-    };
-    let local = format!(
-        "http://{}{}",
-        super::loopback(registry.local_addr),
-        raw.raw_path()
-    );
-    let decided = match probe::probe(&local).await {
+    let raw = Published::of(&token, &target);
+    let decided = match probe::probe(&registry.raw_local_url(&token, &target)).await {
         Ok(Some(p)) => {
             registry.add_embedded(&torrent, &p.subtitles);
             Some(verdict::decide(

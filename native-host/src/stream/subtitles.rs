@@ -6,7 +6,6 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tokio::io::AsyncReadExt;
 
 use super::Registry;
 use super::handler::error;
@@ -66,8 +65,7 @@ async fn webvtt(
                 .engine
                 .open_stream(&torrent.info_hash, *index, 0)
                 .await?;
-            let mut sink = Vec::with_capacity(len as usize);
-            stream.read_to_end(&mut sink).await?;
+            tokio::io::copy(&mut stream, &mut tokio::io::sink()).await?;
             torrent
                 .handle
                 .output_folder()
