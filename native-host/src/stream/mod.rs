@@ -294,6 +294,14 @@ impl Registry {
         file_index: usize,
         recipe: Option<crate::media::verdict::Recipe>,
     ) -> Published {
+        // One token per file and conversion: listing torrents again must not mint new ones.
+        let mut targets = self.targets.lock().unwrap();
+        let existing = targets.iter().find(|(_, t)| {
+            t.info_hash == torrent.info_hash && t.file_index == file_index && t.recipe == recipe
+        });
+        if let Some((token, target)) = existing {
+            return Published::of(token, target);
+        }
         let file = &torrent.files[file_index];
         let file_name = file
             .path
@@ -311,7 +319,7 @@ impl Registry {
             recipe,
         };
         let published = Published::of(&token, &target);
-        self.targets.lock().unwrap().insert(token, target);
+        targets.insert(token, target);
         published
     }
 
