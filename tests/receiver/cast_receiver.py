@@ -210,7 +210,9 @@ class Player:
                         report(event="fetched", index=index, offset=offset, length=got, path=path,
                                done=False)
                     with self.lock:
-                        if session == self.media_session and self.state == "BUFFERING" and got >= 64 * 1024:
+                        # A fetch a SEEK abandoned shares the media session: only the live one plays.
+                        if (session == self.media_session and not cancel.is_set()
+                                and self.state == "BUFFERING" and got >= 64 * 1024):
                             self.set_state("PLAYING")
                             self.media_status()
                     # A TV reads ahead of the playhead at a bounded rate.
