@@ -196,6 +196,16 @@ class Client:
             self.log.close()
 
 
+def client_env(base):
+    """A client's environment: RUST_LOG only from BENCH_RUST_LOG, so a developer's own setting
+    never slows the clients down unasked (tracing costs time)."""
+    env = dict(base)
+    env.pop("RUST_LOG", None)
+    if os.environ.get("BENCH_RUST_LOG"):
+        env["RUST_LOG"] = os.environ["BENCH_RUST_LOG"]
+    return env
+
+
 class Magnetcast(Client):
     """`magnetcast daemon` with a fresh MAGNETCAST_HOME; the magnet is handed over on the control
     API WebSocket (what the extension and `magnetcast play` do)."""
@@ -212,7 +222,9 @@ class Magnetcast(Client):
                 "dht = false\nlocal_discovery = false\nupnp = false\ntrackers = []\n"
                 "stream_port = 0\nmetadata_timeout_secs = 60\nidle_exit_secs = 3600\n"
                 "stay_awake = false\n")
-        env = {k: v for k, v in os.environ.items() if k != "RUST_LOG"}
+            # Tuning experiments: extra config.toml lines, e.g. "request_window = 128".
+            f.write(os.environ.get("BENCH_MAGNETCAST_CONFIG", "").replace("\\n", "\n") + "\n")
+        env = client_env(os.environ)
         env.update(MAGNETCAST_HOME=self.home, HOME=self.home)
         self.log = open(os.path.join(self.home, "daemon.log"), "wb")
         self.proc = self.procs.spawn([self.binary, "daemon"], env=env, stdin=subprocess.DEVNULL,
@@ -278,7 +290,7 @@ class Rqbit(Client):
         env = dict(os.environ, HOME=self.home, XDG_CACHE_HOME=os.path.join(self.home, ".cache"),
                    XDG_DATA_HOME=os.path.join(self.home, ".local/share"),
                    XDG_CONFIG_HOME=os.path.join(self.home, ".config"))
-        env.pop("RUST_LOG", None)
+        env = client_env(env)
         self.log = open(os.path.join(self.home, "rqbit.log"), "wb")
         self.proc = self.procs.spawn(
             [self.binary, "--disable-dht", "--disable-dht-persistence", "--disable-lsd",

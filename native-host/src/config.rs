@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::paths::Paths;
 
+/// 32 blocks of 16 KiB: a seek waits for at most 512 KiB already asked for (0.1 s at
+/// 40 Mbit/s), and one peer can still fill 40 Mbit/s at 100 ms RTT. librqbit's own is 128.
+pub const DEFAULT_REQUEST_WINDOW: usize = 32;
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -62,6 +66,10 @@ pub struct Config {
     /// The TV takes AC-3/E-AC-3 from the Chromecast over HDMI (passthrough), so that audio
     /// need not be converted. Off unless you know it works.
     pub audio_passthrough: bool,
+    /// Most block requests (16 KiB each) kept outstanding per peer. After a seek, the blocks
+    /// already asked for arrive before the new position's, so a small window resumes sooner; a
+    /// peer's rate is capped near window × 16 KiB / RTT (32: 40 Mbit/s at 100 ms).
+    pub request_window: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -90,6 +98,7 @@ impl Default for Config {
             stream_host: None,
             stream_port: 0,
             metadata_timeout_secs: 60,
+            request_window: DEFAULT_REQUEST_WINDOW,
             default_device: None,
             devices: Vec::new(),
             idle_exit_secs: 300,

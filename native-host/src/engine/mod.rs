@@ -236,7 +236,20 @@ impl TorrentEngine {
                 message,
             })?;
         }
+        if config.request_window == 0 {
+            return Err(Error::Config {
+                path: paths.config_file(),
+                message: "key `request_window`: must be at least 1".into(),
+            });
+        }
         let opts = SessionOptions {
+            connect: Some(librqbit::ConnectionOptions {
+                peer_opts: Some(librqbit::PeerConnectionOptions {
+                    max_request_window: Some(config.request_window),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
             bind_device_name: config.bind_interface.clone(),
             dht: config.dht.then(|| librqbit::DhtSessionConfig {
                 persistence: Some(librqbit::dht::DhtPersistenceConfig {
