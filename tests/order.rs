@@ -65,7 +65,10 @@ async fn the_index_at_the_tail_comes_before_the_middle_and_a_seek_target_before_
     let url = rig.url(&torrent);
     let file = rig.file_of(&torrent);
 
-    // The player opens the file at its start and reads its first bytes.
+    // A player is prepared for the file, as a cast or Play here does before the player's first
+    // request; then the player opens the file at its start and reads its first bytes.
+    rig.engine
+        .prefetch_index(&torrent.info_hash, torrent.selected());
     let client = harness::http();
     let mut head = client.get(&url).send().await.unwrap();
     assert!(head.chunk().await.unwrap().is_some());

@@ -25,6 +25,7 @@ pub async fn load_request(
     let config = engine.config();
     let target: Option<IpAddr> = device.map(|d| d.addr.ip());
     let raw = server.publish_full(torrent, torrent.selected(), None);
+    engine.prefetch_index(&torrent.info_hash, torrent.selected());
     let caps = match device {
         Some(d) => verdict::capabilities(d.model.as_deref(), config.audio_passthrough),
         None => verdict::browser(),

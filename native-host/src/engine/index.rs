@@ -2,8 +2,8 @@
 //! "fast-start" write it after the media data, at the tail. librqbit gives early priority to
 //! the file's first and last piece only, so an index larger than the last piece (a long film's
 //! is several MiB) would otherwise be fetched only when the player asks for it, after the head,
-//! one round trip later. When a video is first opened at its start, this finds where the index
-//! is from the box headers and reads it at once, side by side with the head.
+//! one round trip later. When a player is prepared for a video (a cast, Play here), this finds
+//! where the index is from the box headers and reads it at once, side by side with the head.
 
 use std::io::SeekFrom;
 use std::sync::Arc;

@@ -819,12 +819,24 @@ impl TorrentEngine {
         }
         if start > 0 {
             stream.seek(std::io::SeekFrom::Start(start)).await?;
-        } else if index::is_iso_media(&file.path)
-            && torrent.indexed.lock().unwrap().insert(file_index)
-        {
-            tokio::spawn(index::prefetch(torrent.clone(), file_index));
         }
         Ok(stream)
+    }
+
+    /// A player (a cast, Play here) is about to read `file_index`: its MP4 index is fetched
+    /// side by side with the head, once. Not on every open at 0: a reader that is not a player
+    /// we prepare gets its bytes in order, and a player reading the URL by itself asks for the
+    /// index as soon as it has read the head.
+    pub fn prefetch_index(&self, info_hash: &InfoHash, file_index: usize) {
+        let Some(torrent) = self.torrent(info_hash) else {
+            return;
+        };
+        let Some(file) = torrent.files.get(file_index) else {
+            return;
+        };
+        if index::is_iso_media(&file.path) && torrent.indexed.lock().unwrap().insert(file_index) {
+            tokio::spawn(index::prefetch(torrent.clone(), file_index));
+        }
     }
 
     /// Plays (and downloads only) another file of the torrent.

@@ -21,6 +21,9 @@ pub(super) async fn serve(
         return error(StatusCode::NOT_FOUND, "no such stream".into());
     };
     let raw = Published::of(&token, &target);
+    registry
+        .engine
+        .prefetch_index(&target.info_hash, target.file_index);
     let decided = match probe::probe(&registry.raw_local_url(&token, &target)).await {
         Ok(Some(p)) => {
             registry.add_embedded(&torrent, &p.subtitles);
