@@ -469,8 +469,10 @@ def main():
             except (ssl.SSLError, OSError):
                 sock.close()
                 continue
+            # Registered before it is reported: a test that signals on "connected" must reach it.
+            conn = Connection(tls, args)
             report(event="connected")
-            threading.Thread(target=Connection(tls, args).serve, daemon=True).start()
+            threading.Thread(target=conn.serve, daemon=True).start()
     finally:
         if zc:
             zc.close()
