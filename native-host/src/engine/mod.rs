@@ -1063,4 +1063,22 @@ mod tests {
         assert_eq!(c.observe(200), 1700, "live again, counting from 0");
         assert_eq!(c.observe(200), 1700);
     }
+
+    #[tokio::test]
+    async fn a_zero_request_window_is_refused_naming_the_key() {
+        let home = tempfile::tempdir().unwrap();
+        let config = crate::config::Config {
+            request_window: 0,
+            ..Default::default()
+        };
+        let paths = crate::paths::Paths::under(home.path());
+        match super::TorrentEngine::new(config, &paths).await {
+            Err(e) => assert!(
+                e.to_string()
+                    .contains("`request_window`: must be at least 1"),
+                "{e}"
+            ),
+            Ok(_) => panic!("a request window of 0 was accepted"),
+        }
+    }
 }
