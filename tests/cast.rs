@@ -336,6 +336,10 @@ async fn a_dropped_connection_and_a_hung_tv_are_noticed_and_the_session_reconnec
 
     // The TV's TCP connection breaks: noticed at once, and the link comes back by itself.
     signal("USR1");
+    // Past the first connection's report, so that "a new connection" below is the new one: the
+    // hang must reach it.
+    tv.wait("the drop", T, |v| (v["event"] == "dropped").then_some(()))
+        .await;
     cast_state(&mut events, "reconnecting after the drop", |s| {
         s.link == Link::Reconnecting
     })

@@ -333,6 +333,20 @@ CONNS = set()
 CONNS_LOCK = threading.Lock()
 
 
+FAULTS = {signal.SIGUSR1: "drop", signal.SIGUSR2: "silence"}
+
+
+def faults():
+    """Takes the fault signals in a thread of its own. A Python signal handler runs in the main
+    thread between two bytecodes, possibly while it holds `out_lock` or `CONNS_LOCK`, and taking
+    either again there deadlocks: the receiver then stops accepting connections."""
+    while True:
+        if signal.sigwait(set(FAULTS)) == signal.SIGUSR1:
+            drop_connections()
+        else:
+            silence_connections()
+
+
 def drop_connections(*_):
     with CONNS_LOCK:
         for c in CONNS:
@@ -437,6 +451,9 @@ def advertise(args, port):
 
 
 def main():
+    # Blocked before any thread starts (threads inherit the mask), so only `faults` takes them.
+    signal.pthread_sigmask(signal.SIG_BLOCK, set(FAULTS))
+    threading.Thread(target=faults, daemon=True).start()
     p = argparse.ArgumentParser()
     p.add_argument("--bind", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0)
@@ -458,8 +475,6 @@ def main():
     server.listen(8)
     port = server.getsockname()[1]
     zc = advertise(args, port) if args.advertise else None
-    signal.signal(signal.SIGUSR1, drop_connections)
-    signal.signal(signal.SIGUSR2, silence_connections)
     report(event="listening", port=port)
     try:
         while True:
