@@ -56,9 +56,12 @@ async fn corrupted_pieces_from_a_lying_peer_never_reach_the_stream() {
     let url = rig.url(&torrent);
     let (status, _, body) = get(&url, None).await;
     assert_eq!(status, 200);
+    let first_bad = body.iter().zip(&original).position(|(a, b)| a != b);
     assert!(
         body == original,
-        "the stream served bytes that are not the source's"
+        "the stream served bytes that are not the source's: {} of {} bytes, first difference at {first_bad:?}",
+        body.len(),
+        original.len()
     );
     rig.finished(&torrent, Duration::from_secs(60)).await;
     // The liar did send data (every byte of it bad), and none of it got through.
