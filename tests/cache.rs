@@ -35,6 +35,14 @@ async fn watch(rig: &Rig, t: &Torrent, s: &Seeded) -> String {
     url
 }
 
+/// The torrent's own folder in the streaming cache.
+fn cache_folder(rig: &Rig, t: &Torrent) -> std::path::PathBuf {
+    rig.home
+        .path()
+        .join("cache/torrents")
+        .join(t.info_hash.to_hex())
+}
+
 fn cached(rig: &Rig, t: &Torrent) -> bool {
     rig.engine.torrent(&t.info_hash).is_some() && rig.file_of(t).is_file()
 }
@@ -78,14 +86,7 @@ async fn a_full_cache_evicts_the_least_recently_watched_never_the_one_streaming(
     let usage = rig.engine.cache_usage();
     assert!(usage.used <= limit, "{usage:?}");
     assert!(!cached(&rig, &tb), "B, watched least recently, was evicted");
-    assert!(
-        !rig.home
-            .path()
-            .join("cache/torrents")
-            .join(tb.info_hash.to_hex())
-            .exists(),
-        "B's folder is gone"
-    );
+    assert!(!cache_folder(&rig, &tb).exists(), "B's folder is gone");
     assert!(cached(&rig, &ta) && cached(&rig, &ts) && cached(&rig, &td));
     let (status, _, _) = get(&url_b, None).await;
     assert_eq!(status, 404, "an evicted torrent's stream URL is gone");
@@ -147,11 +148,7 @@ async fn a_kept_torrent_moves_out_of_the_cache_is_never_evicted_and_survives_a_r
     assert_eq!(kept.path, downloads.join(&k.seed.name));
     assert!(std::fs::read(&kept.path).unwrap() == k.original);
     assert!(
-        !rig.home
-            .path()
-            .join("cache/torrents")
-            .join(tk.info_hash.to_hex())
-            .exists(),
+        !cache_folder(&rig, &tk).exists(),
         "the cache's copy is gone"
     );
     // librqbit checks the files again in their new place, then it is complete as before.

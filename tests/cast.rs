@@ -77,6 +77,38 @@ async fn play_with_device_makes_the_receiver_fetch_the_exact_bytes_and_stop_clos
     seed.stop().await;
 }
 
+/// A session to the test TV, the engine's events subscribed before it connects.
+async fn session_to(
+    rig: &Rig,
+    tv: &Receiver,
+) -> (
+    broadcast::Receiver<TorrentEvent>,
+    std::sync::Arc<DeviceSession>,
+) {
+    let events = rig.engine.subscribe();
+    let device = Device::manual("test tv", tv.addr().parse().unwrap());
+    let session = DeviceSession::connect(device, rig.engine.events.clone())
+        .await
+        .unwrap();
+    (events, session)
+}
+
+/// Casts `url` and waits until the TV plays it.
+async fn play(
+    session: &DeviceSession,
+    events: &mut broadcast::Receiver<TorrentEvent>,
+    torrent: &magnetcast::engine::Torrent,
+    url: String,
+) {
+    session.send(CastCommand::Load(
+        magnetcast::cast::LoadRequest::for_torrent(torrent, url),
+    ));
+    cast_state(events, "PLAYING", |s| {
+        s.player_state.as_deref() == Some("PLAYING")
+    })
+    .await;
+}
+
 /// Waits for an engine event that `pick` accepts.
 async fn next_event<T>(
     rx: &mut broadcast::Receiver<TorrentEvent>,
@@ -135,18 +167,8 @@ async fn pause_seek_volume_and_stop_reach_the_receiver_and_come_back_as_status()
     let torrent = rig.add_magnet(&seed.magnet()).await;
     let url = rig.url(&torrent);
     let mut tv = Receiver::start(&["--rate", "2000000"]).await;
-    let mut events = rig.engine.subscribe();
-    let device = Device::manual("test tv", tv.addr().parse().unwrap());
-    let session = DeviceSession::connect(device, rig.engine.events.clone())
-        .await
-        .unwrap();
-    session.send(CastCommand::Load(
-        magnetcast::cast::LoadRequest::for_torrent(&torrent, url.clone()),
-    ));
-    cast_state(&mut events, "PLAYING", |s| {
-        s.player_state.as_deref() == Some("PLAYING")
-    })
-    .await;
+    let (mut events, session) = session_to(&rig, &tv).await;
+    play(&session, &mut events, &torrent, url.clone()).await;
 
     session.send(CastCommand::Pause);
     tv.wait("PAUSE", T, |v| {
@@ -244,13 +266,7 @@ async fn an_unsupported_file_gives_an_error_naming_the_url_the_type_and_the_devi
     let torrent = rig.add_magnet(&seed.magnet()).await;
     let url = rig.url(&torrent);
     let tv = Receiver::start(&[]).await;
-    let mut events = rig.engine.subscribe();
-    let session = DeviceSession::connect(
-        Device::manual("test tv", tv.addr().parse().unwrap()),
-        rig.engine.events.clone(),
-    )
-    .await
-    .unwrap();
+    let (mut events, session) = session_to(&rig, &tv).await;
     // The file itself, with no conversion to fall back to (as without ffmpeg).
     session.send(CastCommand::Load(magnetcast::cast::LoadRequest {
         content_type: magnetcast::media::content_type(std::path::Path::new("film.avi")).into(),
@@ -311,18 +327,8 @@ async fn a_dropped_connection_and_a_hung_tv_are_noticed_and_the_session_reconnec
     let torrent = rig.add_magnet(&seed.magnet()).await;
     let url = rig.url(&torrent);
     let mut tv = Receiver::start(&[]).await;
-    let mut events = rig.engine.subscribe();
-    let device = Device::manual("test tv", tv.addr().parse().unwrap());
-    let session = DeviceSession::connect(device, rig.engine.events.clone())
-        .await
-        .unwrap();
-    session.send(CastCommand::Load(
-        magnetcast::cast::LoadRequest::for_torrent(&torrent, url),
-    ));
-    cast_state(&mut events, "PLAYING", |s| {
-        s.player_state.as_deref() == Some("PLAYING")
-    })
-    .await;
+    let (mut events, session) = session_to(&rig, &tv).await;
+    play(&session, &mut events, &torrent, url).await;
     let pid = tv.child.id().unwrap().to_string();
     let signal = |name: &str| {
         assert!(

@@ -41,6 +41,14 @@ struct Streams {
     first_video_pts: f64,
 }
 
+/// An MP4 every Chromecast plays (H.264 and AAC) lasting `seconds` (±1).
+fn is_tv_mp4(got: &Streams, seconds: f64) {
+    assert!(got.format.contains("mp4"), "{got:?}");
+    assert_eq!(got.video, ["h264"], "{got:?}");
+    assert_eq!(got.audio, ["aac"], "{got:?}");
+    assert!((got.duration - seconds).abs() < 1.0, "{got:?}");
+}
+
 /// What ffprobe reads in a file the receiver recorded.
 fn streams(path: &Path) -> Streams {
     let out = Command::new("ffprobe")
@@ -198,10 +206,7 @@ async fn an_mkv_is_remuxed_with_its_srt_as_a_webvtt_track_and_seeks_restart_the_
 
     // The remuxed stream is an MP4 a TV reads: H.264 and AAC copied, the whole 12 s.
     let first = streams(&fetched_file(&mut tv, 0).await);
-    assert!(first.format.contains("mp4"), "{first:?}");
-    assert_eq!(first.video, ["h264"], "{first:?}");
-    assert_eq!(first.audio, ["aac"], "{first:?}");
-    assert!((first.duration - 12.0).abs() < 1.0, "{first:?}");
+    is_tv_mp4(&first, 12.0);
 
     // A seek restarts the remux at the target: a new LOAD of `?start=6`, 6 s of video left.
     request(
@@ -291,10 +296,7 @@ async fn ac3_audio_is_transcoded_to_aac_and_the_video_copied() {
         "{reason}"
     );
     let got = streams(&fetched_file(&mut tv, 0).await);
-    assert!(got.format.contains("mp4"), "{got:?}");
-    assert_eq!(got.video, ["h264"], "{got:?}");
-    assert_eq!(got.audio, ["aac"], "{got:?}");
-    assert!((got.duration - 8.0).abs() < 1.0, "{got:?}");
+    is_tv_mp4(&got, 8.0);
     terminate(&mut daemon.child, Duration::from_secs(20)).await;
     seed.stop().await;
 }

@@ -68,7 +68,7 @@ pub struct Config {
     pub audio_passthrough: bool,
     /// Most block requests (16 KiB each) kept outstanding per peer. After a seek, the blocks
     /// already asked for arrive before the new position's, so a small window resumes sooner; a
-    /// peer's rate is capped near window × 16 KiB / RTT (32: 40 Mbit/s at 100 ms).
+    /// peer's rate is capped near window × 16 KiB / RTT. See [`DEFAULT_REQUEST_WINDOW`].
     pub request_window: usize,
 }
 

@@ -333,21 +333,7 @@ CONNS = set()
 CONNS_LOCK = threading.Lock()
 
 
-FAULTS = {signal.SIGUSR1: "drop", signal.SIGUSR2: "silence"}
-
-
-def faults():
-    """Takes the fault signals in a thread of its own. A Python signal handler runs in the main
-    thread between two bytecodes, possibly while it holds `out_lock` or `CONNS_LOCK`, and taking
-    either again there deadlocks: the receiver then stops accepting connections."""
-    while True:
-        if signal.sigwait(set(FAULTS)) == signal.SIGUSR1:
-            drop_connections()
-        else:
-            silence_connections()
-
-
-def drop_connections(*_):
+def drop_connections():
     with CONNS_LOCK:
         for c in CONNS:
             try:
@@ -357,11 +343,22 @@ def drop_connections(*_):
     report(event="dropped")
 
 
-def silence_connections(*_):
+def silence_connections():
     with CONNS_LOCK:
         for c in CONNS:
             c.silent = True
     report(event="silent")
+
+
+FAULTS = {signal.SIGUSR1: drop_connections, signal.SIGUSR2: silence_connections}
+
+
+def faults():
+    """Takes the fault signals in a thread of its own. A Python signal handler runs in the main
+    thread between two bytecodes, possibly while it holds `out_lock` or `CONNS_LOCK`, and taking
+    either again there deadlocks: the receiver then stops accepting connections."""
+    while True:
+        FAULTS[signal.sigwait(set(FAULTS))]()
 
 
 class Connection:
