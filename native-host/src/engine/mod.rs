@@ -4,6 +4,7 @@
 mod cache;
 pub mod casting;
 mod clock;
+mod connections;
 pub mod events;
 mod fetch;
 pub mod files;
@@ -16,6 +17,7 @@ mod progress;
 mod queue;
 mod scheduler;
 pub mod seeding;
+mod slow_peers;
 mod space;
 mod state;
 pub mod stream;
@@ -111,6 +113,8 @@ pub struct Torrent {
     order: u64,
     /// Files whose MP4 index was looked for (once is enough).
     indexed: Mutex<HashSet<usize>>,
+    /// Peers dropped for being too slow for a waiting stream (`slow_peers.rs`).
+    dropped_slow: Mutex<Vec<SocketAddr>>,
 }
 
 impl std::fmt::Debug for Torrent {
@@ -174,6 +178,7 @@ impl Torrent {
             held: hold::HeldFor::default(),
             order: 0,
             indexed: Mutex::default(),
+            dropped_slow: Mutex::default(),
         }
     }
 
@@ -281,6 +286,7 @@ impl TorrentEngine {
             },
             ..Default::default()
         };
+        connections::watch();
         let session = Session::new_with_opts(download_dir.clone(), opts)
             .await
             .map_err(Error::Engine)?;
@@ -428,6 +434,7 @@ impl TorrentEngine {
             .unwrap()
             .insert(torrent.info_hash, torrent.clone());
         tokio::spawn(progress::run(self.clone(), torrent.clone()));
+        tokio::spawn(slow_peers::run(torrent.clone()));
         torrent
     }
 
@@ -870,6 +877,11 @@ impl TorrentEngine {
     pub fn progress(&self, info_hash: &InfoHash) -> Result<Progress> {
         let torrent = self.get(info_hash)?;
         Ok(progress::snapshot(self, &torrent, &torrent.handle.stats()))
+    }
+
+    /// The peers dropped so far for being too slow for a waiting stream, oldest first.
+    pub fn dropped_slow_peers(&self, info_hash: &InfoHash) -> Result<Vec<SocketAddr>> {
+        Ok(self.get(info_hash)?.dropped_slow.lock().unwrap().clone())
     }
 
     pub async fn pause(&self, info_hash: &InfoHash) -> Result<()> {

@@ -22,6 +22,7 @@ pub(super) async fn run(engine: Arc<TorrentEngine>, torrent: Arc<Torrent>) {
     let mut completed_sent = false;
     let mut last_error: Option<String> = None;
     let mut saved_at = Instant::now();
+    let mut opened = torrent.streams.watch_opened();
     loop {
         let tick = if torrent.streams.live().is_empty() {
             IDLE_TICK
@@ -32,7 +33,7 @@ pub(super) async fn run(engine: Arc<TorrentEngine>, torrent: Arc<Torrent>) {
         let wait = if last.is_none() { Duration::ZERO } else { tick };
         tokio::select! {
             _ = torrent.cancel.cancelled() => return,
-            _ = torrent.streams.opened() => {}
+            _ = opened.changed() => {}
             _ = tokio::time::sleep(wait) => {}
         }
         let stats = torrent.handle.stats();

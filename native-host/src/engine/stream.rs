@@ -24,12 +24,28 @@ pub struct StreamCursor {
     pub position: AtomicU64,
     /// Milliseconds since `epoch` of the last read, to find the stream the player uses now.
     last_read_ms: AtomicU64,
+    /// Since when (ms since `epoch`, plus one) a read waits for a piece; 0 while none does.
+    waiting_since_ms: AtomicU64,
     epoch: Instant,
 }
 
 impl StreamCursor {
     pub fn last_read_ms(&self) -> u64 {
         self.last_read_ms.load(Ordering::Relaxed)
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// How long the reader has been waiting for a piece that is not verified yet.
+    pub fn waiting(&self) -> Option<std::time::Duration> {
+        match self.waiting_since_ms.load(Ordering::Relaxed) {
+            0 => None,
+            since => Some(std::time::Duration::from_millis(
+                self.now_ms().saturating_sub(since - 1),
+            )),
+        }
     }
 }
 
@@ -38,10 +54,9 @@ impl StreamCursor {
 pub struct StreamSet {
     cursors: Mutex<Vec<Weak<StreamCursor>>>,
     epoch: Instant,
-    /// When the last stream was opened, if ever.
-    opened: Mutex<Option<Instant>>,
-    /// Wakes the progress poller: a new stream switches it to the streaming rate at once.
-    opening: tokio::sync::Notify,
+    /// When the last stream was opened, if ever. Watched by the progress poller and the slow
+    /// peer check: a new stream switches them to their streaming rate at once.
+    opened: tokio::sync::watch::Sender<Option<Instant>>,
 }
 
 impl Default for StreamSet {
@@ -49,8 +64,7 @@ impl Default for StreamSet {
         Self {
             cursors: Mutex::default(),
             epoch: Instant::now(),
-            opened: Mutex::default(),
-            opening: tokio::sync::Notify::new(),
+            opened: tokio::sync::watch::Sender::new(None),
         }
     }
 }
@@ -61,34 +75,29 @@ impl StreamSet {
             file_index,
             position: AtomicU64::new(0),
             last_read_ms: AtomicU64::new(self.epoch.elapsed().as_millis() as u64),
+            waiting_since_ms: AtomicU64::new(0),
             epoch: self.epoch,
         });
         let mut cursors = self.cursors.lock().unwrap();
         cursors.retain(|c| c.strong_count() > 0);
         cursors.push(Arc::downgrade(&cursor));
-        *self.opened.lock().unwrap() = Some(Instant::now());
-        self.opening.notify_one();
+        self.opened.send_replace(Some(Instant::now()));
         cursor
     }
 
-    /// Returns when a stream is opened (or was, since the last call).
-    pub async fn opened(&self) {
-        self.opening.notified().await
+    /// Changes each time a stream is opened (from the moment of this call).
+    pub fn watch_opened(&self) -> tokio::sync::watch::Receiver<Option<Instant>> {
+        self.opened.subscribe()
     }
 
     /// When the last stream was opened, if ever.
     pub fn last_opened(&self) -> Option<Instant> {
-        *self.opened.lock().unwrap()
+        *self.opened.borrow()
     }
 
     /// A stream is open, or one was opened within `grace` (a player between two requests).
     pub fn watched(&self, grace: std::time::Duration) -> bool {
-        !self.live().is_empty()
-            || self
-                .opened
-                .lock()
-                .unwrap()
-                .is_some_and(|t| t.elapsed() < grace)
+        !self.live().is_empty() || self.last_opened().is_some_and(|t| t.elapsed() < grace)
     }
 
     /// Live cursors; dropped streams disappear here without any explicit close.
@@ -104,6 +113,11 @@ impl StreamSet {
         self.live()
             .iter()
             .any(|c| now.saturating_sub(c.last_read_ms()) < window.as_millis() as u64)
+    }
+
+    /// The longest a reader has been waiting for a piece, if one is.
+    pub fn longest_wait(&self) -> Option<std::time::Duration> {
+        self.live().iter().filter_map(|c| c.waiting()).max()
     }
 
     /// The stream the player is using now: the most recently read one.
@@ -153,11 +167,21 @@ impl AsyncRead for TrackedStream {
         let before = buf.filled().len();
         let res = self.inner.as_mut().poll_read(cx, buf);
         let n = (buf.filled().len() - before) as u64;
+        let c = &self.cursor;
         if n > 0 {
-            let c = &self.cursor;
             c.position.fetch_add(n, Ordering::Relaxed);
-            c.last_read_ms
-                .store(c.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
+            c.last_read_ms.store(c.now_ms(), Ordering::Relaxed);
+        }
+        // librqbit's stream is pending only while the piece under the read is not verified.
+        if res.is_pending() {
+            let _ = c.waiting_since_ms.compare_exchange(
+                0,
+                c.now_ms() + 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
+        } else {
+            c.waiting_since_ms.store(0, Ordering::Relaxed);
         }
         res
     }
@@ -173,8 +197,8 @@ impl AsyncSeek for TrackedStream {
         if let Poll::Ready(Ok(pos)) = &res {
             let c = &self.cursor;
             c.position.store(*pos, Ordering::Relaxed);
-            c.last_read_ms
-                .store(c.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
+            c.last_read_ms.store(c.now_ms(), Ordering::Relaxed);
+            c.waiting_since_ms.store(0, Ordering::Relaxed);
         }
         res
     }

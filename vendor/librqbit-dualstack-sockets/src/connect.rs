@@ -45,5 +45,7 @@ pub async fn tcp_connect<'a>(
     // metadata request, once for `interested`, which is 4 RTTs instead of 1 on a 20 ms link.
     // A failure only costs that delay, so it is not an error.
     let _ = stream.set_nodelay(true);
+    // magnetcast patch: see `observe.rs`.
+    crate::observe::observe(&stream, addr);
     Ok(stream)
 }

@@ -5,6 +5,8 @@ mod bind_device;
 mod connect;
 mod error;
 mod multicast;
+// magnetcast patch: see `observe.rs`.
+mod observe;
 mod traits;
 pub use error::{Error, Result};
 
@@ -20,6 +22,8 @@ pub use connect::{ConnectOpts, tcp_connect};
 pub use multicast::{MulticastOpts, MulticastUdpSocket};
 pub use socket::BindOpts;
 pub use traits::PollSendToVectored;
+// magnetcast patch: see `observe.rs`.
+pub use observe::{TcpObserver, set_tcp_observer};
 
 #[cfg(feature = "axum")]
 pub use socket::axum::WrappedSocketAddr;

@@ -268,7 +268,10 @@ impl MaybeDualstackSocket<tokio::net::TcpListener> {
         // magnetcast patch: no Nagle delay on incoming peers' control messages either (see
         // `tcp_connect`).
         let _ = s.set_nodelay(true);
-        Ok((s, addr.try_to_ipv4()))
+        let addr = addr.try_to_ipv4();
+        // magnetcast patch: see `observe.rs`.
+        crate::observe::observe(&s, addr);
+        Ok((s, addr))
     }
 }
 
