@@ -6,9 +6,9 @@
 //! seeder that is about as long as the slow one needs for the whole piece (4 s for 1 MiB), so a
 //! slow peer that draws the piece at the playhead stalls playback for seconds (the bench's mixed
 //! profile). librqbit has no per-peer control; `connections::close` ends the peer's connection,
-//! librqbit queues its pieces again and the fast peers take them, playhead first. The slow peer
-//! comes back after librqbit's retry delay (10 s or more), by when the download is far ahead of
-//! the playhead and whatever it takes is not urgent.
+//! librqbit queues its pieces again and the fast peers take them, playhead first. A slow peer we
+//! dialled comes back after librqbit's retry delay (10 s, growing if it is dropped again), by
+//! when the download is far ahead of the playhead and whatever it takes is not urgent.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -19,8 +19,7 @@ use tracing::{debug, info};
 
 use super::{Torrent, connections};
 
-/// Rates are sampled this often while a stream is open: a slow peer holding the first piece is
-/// found about `MIN_SPAN` after the stream opens.
+/// Rates are sampled this often while a stream is open, from the moment one opens.
 const TICK: Duration = Duration::from_millis(100);
 const IDLE_TICK: Duration = Duration::from_secs(1);
 /// A stream waits at least this long before a peer is dropped, and at least `FAST_PIECES` times
@@ -76,6 +75,11 @@ pub(super) async fn run(torrent: Arc<Torrent>) {
         let since_drop = last_drop.map(|t| now.duration_since(t));
         if let Some((peer, rate, fastest)) = rates.to_drop(piece_len as f64, waited, since_drop) {
             let closed = connections::close(peer);
+            if closed == 0 {
+                // Not a connection we know (e.g. no observer on this platform): nothing changed.
+                debug!(%peer, "a slow peer's connection was not found");
+                continue;
+            }
             info!(
                 torrent = %torrent.info_hash.to_hex(),
                 %peer,
