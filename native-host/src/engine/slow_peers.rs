@@ -96,7 +96,7 @@ pub(super) async fn run(torrent: Arc<Torrent>) {
             debug!(
                 waited_ms = waited.as_millis() as u64,
                 rates = ?rates.summary(),
-                "a stream waits, and no peer is too slow"
+                "a stream waits, and no peer is to be dropped (yet)"
             );
         }
     }
@@ -112,9 +112,9 @@ impl Rates {
     fn sample(&mut self, now: Instant, fetched: impl Iterator<Item = (SocketAddr, u64)>) {
         let mut seen = HashMap::new();
         for (peer, bytes) in fetched {
-            let samples = self.peers.remove(&peer).unwrap_or_default();
-            seen.insert(peer, samples);
-            let samples = seen.get_mut(&peer).unwrap();
+            let samples = seen
+                .entry(peer)
+                .or_insert_with(|| self.peers.remove(&peer).unwrap_or_default());
             samples.push_back((now, bytes));
             while samples
                 .front()
@@ -195,14 +195,7 @@ mod tests {
         let start = Instant::now();
         for tick in 0..=4u64 {
             let now = start + Duration::from_millis(250 * tick);
-            r.sample(
-                now,
-                peers
-                    .iter()
-                    .map(|(n, bps)| (addr(*n), bps * tick / 4))
-                    .collect::<Vec<_>>()
-                    .into_iter(),
-            );
+            r.sample(now, peers.iter().map(|(n, bps)| (addr(*n), bps * tick / 4)));
         }
         r
     }

@@ -35,7 +35,7 @@ impl StreamCursor {
     }
 
     fn now_ms(&self) -> u64 {
-        self.epoch.elapsed().as_millis() as u64
+        ms_since(self.epoch)
     }
 
     /// How long the reader has been waiting for a piece that is not verified yet.
@@ -47,6 +47,11 @@ impl StreamCursor {
             )),
         }
     }
+}
+
+/// Cursor times are milliseconds since their set's epoch, so they fit an atomic.
+fn ms_since(epoch: Instant) -> u64 {
+    epoch.elapsed().as_millis() as u64
 }
 
 /// The open streams of one torrent.
@@ -74,7 +79,7 @@ impl StreamSet {
         let cursor = Arc::new(StreamCursor {
             file_index,
             position: AtomicU64::new(0),
-            last_read_ms: AtomicU64::new(self.epoch.elapsed().as_millis() as u64),
+            last_read_ms: AtomicU64::new(ms_since(self.epoch)),
             waiting_since_ms: AtomicU64::new(0),
             epoch: self.epoch,
         });
@@ -109,7 +114,7 @@ impl StreamSet {
 
     /// An open stream was read (or opened, or moved) within `window`.
     pub fn read_within(&self, window: std::time::Duration) -> bool {
-        let now = self.epoch.elapsed().as_millis() as u64;
+        let now = ms_since(self.epoch);
         self.live()
             .iter()
             .any(|c| now.saturating_sub(c.last_read_ms()) < window.as_millis() as u64)
