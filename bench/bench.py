@@ -9,6 +9,7 @@ See the "Benchmark" section of README.md and bench/README.md for what is measure
 import argparse
 import json
 import math
+import select
 import os
 import shutil
 import signal
@@ -270,7 +271,7 @@ def verify(src_fd, offset, data, what):
         raise AssertionError(f"{what}: bytes at {offset} differ from the source file")
 
 
-def measure_stream(client, magnet, media, prof, src_fd):
+def measure_stream(client, magnet, media, prof, src_fd, phase=0.0):
     """The HTTP path, the same for both clients: hand-over -> metadata -> GET from 0 (first byte,
     first 4 MiB as fast as it comes, then `window` seconds read at the video's bitrate) -> GET at
     70 % (first byte, 1 MiB) -> throughput -> peak RSS and CPU."""
@@ -324,11 +325,20 @@ def measure_stream(client, magnet, media, prof, src_fd):
         notes["read_at_bitrate"] = got
 
         seek = int(size * SEEK_AT)
+        # The full download goes on behind the reader, and librqbit finishes the piece a peer is
+        # on before it takes the seek's: the seek waits for the rest of that piece, which depends
+        # on when in the piece it lands. That moment is the same from run to run, so runs move
+        # it by `phase` of a piece's time at the link rate: medians over phases 0, 1/3, 2/3 are a
+        # seek landing anywhere, not one lucky or unlucky point.
+        time.sleep(phase * PIECE / prof_rate(prof))
+        notes["seek_phase"] = phase
         s2 = Stream(url, seek)
         b = s2.read_exact(MiB)
         t_1m = time.monotonic()
         verify(src_fd, seek, b, "seek 1 MiB")
         r["seek_first_byte"] = s2.first_at - s2.sent
+        # Wall clock, to find the seek in a --pcap capture.
+        notes["seek_sent_epoch"] = time.time() - (time.monotonic() - s2.sent)
         r["seek_1mib"] = t_1m - s2.sent
         s2.close()
         t_seek = s2.sent - t0
@@ -472,7 +482,7 @@ def machine_load():
 
 # --- one profile ----------------------------------------------------------------------------------
 
-def run_step(step, args, procs, home, magnet, media, prof, src_fd):
+def run_step(step, args, procs, home, magnet, media, prof, src_fd, phase):
     """One client, fresh: `magnetcast` or `rqbit` (the HTTP path), or `cast` (magnetcast casting
     to the test receiver)."""
     if step == "cast":
@@ -492,9 +502,27 @@ def run_step(step, args, procs, home, magnet, media, prof, src_fd):
               else Rqbit(procs, args.rqbit, home))
     try:
         client.start()
-        return measure_stream(client, magnet, media, prof, src_fd)
+        return measure_stream(client, magnet, media, prof, src_fd, phase)
     finally:
         client.stop()
+
+
+def start_pcap(procs, lab, home):
+    """tcpdump of the client's link (headers only) into the step's folder, for reading where a
+    run's time goes (e.g. `tshark -r client.pcap`); started from the client namespace."""
+    os.makedirs(home, exist_ok=True)
+    path = os.path.join(home, "client.pcap")
+    p = procs.spawn(["tcpdump", "-i", "wan0", "-s", "128", "-U", "-w", path, "-n"],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # tcpdump says "listening on" once its capture is open: a step starting earlier would be
+    # missing its first packets.
+    deadline = time.monotonic() + 10
+    line = b""
+    while b"listening on" not in line:
+        if time.monotonic() > deadline or p.poll() is not None:
+            raise RuntimeError("tcpdump did not start (is it installed?)")
+        line += p.stderr.read1(256) if select.select([p.stderr], [], [], 0.5)[0] else b""
+    return p
 
 
 def run_profile(name, prof, args, media, procs, work):
@@ -531,13 +559,17 @@ def run_profile(name, prof, args, media, procs, work):
                 home = os.path.join(work, f"run{i + 1}-{step}")
                 shutil.rmtree(home, ignore_errors=True)
                 t_step = time.monotonic()
+                pcap = start_pcap(procs, lab, home) if args.pcap else None
                 try:
-                    res, notes = run_step(step, args, procs, home, magnet, media, prof, src_fd)
+                    res, notes = run_step(step, args, procs, home, magnet, media, prof, src_fd,
+                                          phase=(i % 3) / 3)
                 except Exception as e:  # one failed step is reported; the others still run
                     res, notes = {}, {}
                     error = f"{step}: {type(e).__name__}: {e}"
                     run["errors"].append(error)
                     print(f"  FAILED {error}", flush=True)
+                if pcap:
+                    procs.stop(pcap)
                 if "throughput_bps" in res:
                     res["throughput"] = 100.0 * res.pop("throughput_bps") / shape["goodput_bps"]
                 who = "rqbit" if step == "rqbit" else "magnetcast"
@@ -702,6 +734,8 @@ def main():
     p.add_argument("--magnetcast", required=True, help="the magnetcast binary (release build)")
     p.add_argument("--rqbit", required=True, help="the rqbit 9.1.0 binary")
     p.add_argument("--keep", action="store_true", help="keep each run's folders (logs, downloads)")
+    p.add_argument("--pcap", action="store_true",
+                   help="capture the client's packets (headers) per step; with --keep to read them")
     p.add_argument("--steps", default="magnetcast,cast,rqbit",
                    help="which of magnetcast (stream), cast (magnetcast to the receiver), rqbit to run")
     args = p.parse_args()

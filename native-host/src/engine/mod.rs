@@ -749,6 +749,10 @@ impl TorrentEngine {
         peers: &[SocketAddr],
     ) -> Result<librqbit::ListOnlyResponse> {
         let secs = self.config().metadata_timeout_secs;
+        // librqbit closes its metadata connections and dials the same peers again for the
+        // download; twins of those connections, kept by our copy of librqbit-dualstack-sockets,
+        // save that second dial's RTT before the first piece.
+        let _spares = librqbit_dualstack_sockets::spare_connections();
         let add = self.session.add_torrent(
             AddTorrent::Url(magnet.to_librqbit().into()),
             Some(AddTorrentOptions {

@@ -14,6 +14,31 @@ pub async fn tcp_connect<'a>(
     addr: SocketAddr,
     opts: ConnectOpts<'a>,
 ) -> crate::Result<tokio::net::TcpStream> {
+    // magnetcast patch: a twin opened earlier saves this dial's RTT (see `spare.rs`).
+    let stream = match crate::spare::take(addr) {
+        Some(stream) => stream,
+        None => {
+            let stream = open(addr, opts).await?;
+            crate::spare::after_connect(addr, &opts);
+            stream
+        }
+    };
+    // magnetcast patch: BitTorrent sends its small control messages (extended handshake,
+    // unchoke, interested, requests) as separate writes. With Nagle's algorithm on, the second
+    // one waits for the peer's delayed ACK (~40 ms on Linux) before it leaves: once for the
+    // metadata request, once for `interested`, which is 4 RTTs instead of 1 on a 20 ms link.
+    // A failure only costs that delay, so it is not an error.
+    let _ = stream.set_nodelay(true);
+    // magnetcast patch: see `observe.rs`.
+    crate::observe::observe(&stream, addr);
+    Ok(stream)
+}
+
+// magnetcast patch: the connect itself, apart, so `spare.rs` opens its twins the same way.
+pub(crate) async fn open(
+    addr: SocketAddr,
+    opts: ConnectOpts<'_>,
+) -> crate::Result<tokio::net::TcpStream> {
     let (sock, bind_addr) = if addr.is_ipv6() {
         (
             tokio::net::TcpSocket::new_v6().map_err(Error::SocketNew)?,
@@ -38,14 +63,5 @@ pub async fn tcp_connect<'a>(
         sref.bind(&bind_addr.into()).map_err(Error::Bind)?;
     }
 
-    let stream = sock.connect(addr).await.map_err(Error::Connect)?;
-    // magnetcast patch: BitTorrent sends its small control messages (extended handshake,
-    // unchoke, interested, requests) as separate writes. With Nagle's algorithm on, the second
-    // one waits for the peer's delayed ACK (~40 ms on Linux) before it leaves: once for the
-    // metadata request, once for `interested`, which is 4 RTTs instead of 1 on a 20 ms link.
-    // A failure only costs that delay, so it is not an error.
-    let _ = stream.set_nodelay(true);
-    // magnetcast patch: see `observe.rs`.
-    crate::observe::observe(&stream, addr);
-    Ok(stream)
+    sock.connect(addr).await.map_err(Error::Connect)
 }

@@ -7,6 +7,8 @@ mod error;
 mod multicast;
 // magnetcast patch: see `observe.rs`.
 mod observe;
+// magnetcast patch: see `spare.rs`.
+mod spare;
 mod traits;
 pub use error::{Error, Result};
 
@@ -24,6 +26,8 @@ pub use socket::BindOpts;
 pub use traits::PollSendToVectored;
 // magnetcast patch: see `observe.rs`.
 pub use observe::{TcpObserver, set_tcp_observer};
+// magnetcast patch: see `spare.rs`.
+pub use spare::{KEEP as SPARE_KEEP, MAX_SPARES, SpareGuard, ready_spares, spare_connections};
 
 #[cfg(feature = "axum")]
 pub use socket::axum::WrappedSocketAddr;
