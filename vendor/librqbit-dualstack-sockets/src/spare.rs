@@ -110,13 +110,15 @@ pub(crate) fn after_connect(peer: SocketAddr, opts: &ConnectOpts<'_>) {
             source_port: None,
             bind_device: bind_device.as_ref(),
         };
-        match open(peer, opts).await {
-            Ok(stream) => {
+        // The peer has just answered the first connection; one that does not answer the twin
+        // within its keep time is not held on to (the OS would try for minutes).
+        match tokio::time::timeout(KEEP, open(peer, opts)).await {
+            Ok(Ok(stream)) => {
                 if let Some(s) = SPARES.lock().unwrap().iter_mut().find(|s| s.id == id) {
                     s.stream = Some(stream);
                 }
             }
-            Err(_) => {
+            Ok(Err(_)) | Err(_) => {
                 forget(id);
                 return;
             }
