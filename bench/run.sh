@@ -24,6 +24,7 @@ command -v opentracker >/dev/null || missing+=(opentracker)
 command -v openssl >/dev/null || missing+=(openssl)
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import libtorrent' 2>/dev/null || missing+=(python3-libtorrent)
 /usr/bin/python3 -c 'import zeroconf' 2>/dev/null || missing+=(python3-zeroconf)
+case " $* " in *" --pcap "*) command -v tcpdump >/dev/null || missing+=(tcpdump) ;; esac
 if [ ${#missing[@]} -gt 0 ]; then
     echo "bench: installing ${missing[*]}"
     apt-get update -qq
