@@ -9,8 +9,8 @@ See the "Benchmark" section of README.md and bench/README.md for what is measure
 import argparse
 import json
 import math
-import select
 import os
+import select
 import shutil
 import signal
 import statistics
@@ -337,9 +337,9 @@ def measure_stream(client, magnet, media, prof, src_fd, phase=0.0):
         t_1m = time.monotonic()
         verify(src_fd, seek, b, "seek 1 MiB")
         r["seek_first_byte"] = s2.first_at - s2.sent
+        r["seek_1mib"] = t_1m - s2.sent
         # Wall clock, to find the seek in a --pcap capture.
         notes["seek_sent_epoch"] = time.time() - (time.monotonic() - s2.sent)
-        r["seek_1mib"] = t_1m - s2.sent
         s2.close()
         t_seek = s2.sent - t0
 
@@ -507,7 +507,7 @@ def run_step(step, args, procs, home, magnet, media, prof, src_fd, phase):
         client.stop()
 
 
-def start_pcap(procs, lab, home):
+def start_pcap(procs, home):
     """tcpdump of the client's link (headers only) into the step's folder, for reading where a
     run's time goes (e.g. `tshark -r client.pcap`); started from the client namespace."""
     os.makedirs(home, exist_ok=True)
@@ -559,7 +559,7 @@ def run_profile(name, prof, args, media, procs, work):
                 home = os.path.join(work, f"run{i + 1}-{step}")
                 shutil.rmtree(home, ignore_errors=True)
                 t_step = time.monotonic()
-                pcap = start_pcap(procs, lab, home) if args.pcap else None
+                pcap = start_pcap(procs, home) if args.pcap else None
                 try:
                     res, notes = run_step(step, args, procs, home, magnet, media, prof, src_fd,
                                           phase=(i % 3) / 3)

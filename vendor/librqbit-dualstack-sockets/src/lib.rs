@@ -27,7 +27,7 @@ pub use traits::PollSendToVectored;
 // magnetcast patch: see `observe.rs`.
 pub use observe::{TcpObserver, set_tcp_observer};
 // magnetcast patch: see `spare.rs`.
-pub use spare::{KEEP as SPARE_KEEP, MAX_SPARES, SpareGuard, ready_spares, spare_connections};
+pub use spare::{KEEP as SPARE_KEEP, SpareCounts, SpareGuard, spare_connections, spare_counts};
 
 #[cfg(feature = "axum")]
 pub use socket::axum::WrappedSocketAddr;

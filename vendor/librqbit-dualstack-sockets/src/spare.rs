@@ -24,7 +24,7 @@ pub const KEEP: Duration = Duration::from_secs(5);
 
 /// At most this many twins at once: a magnet with a large swarm dials hundreds of peers, and
 /// each twin is a descriptor and a slot at the peer.
-pub const MAX_SPARES: usize = 16;
+const MAX_SPARES: usize = 16;
 
 static WANTED: AtomicUsize = AtomicUsize::new(0);
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
@@ -54,11 +54,24 @@ pub fn spare_connections() -> SpareGuard {
     SpareGuard(())
 }
 
-/// Twins connected, fresh and waiting to be taken (stale ones are closed on the way).
-pub fn ready_spares() -> usize {
+/// Twins held now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpareCounts {
+    /// Still connecting: a twin is listed here before the `tcp_connect` that made it returns.
+    pub connecting: usize,
+    /// Connected, fresh and waiting to be taken.
+    pub ready: usize,
+}
+
+/// The twins held now (stale ones are closed on the way).
+pub fn spare_counts() -> SpareCounts {
     let mut spares = SPARES.lock().unwrap();
     spares.retain(|s| s.stream.as_ref().is_none_or(fresh));
-    spares.iter().filter(|s| s.stream.is_some()).count()
+    let ready = spares.iter().filter(|s| s.stream.is_some()).count();
+    SpareCounts {
+        connecting: spares.len() - ready,
+        ready,
+    }
 }
 
 /// The twin of `peer`, if one is connected and still fresh.
@@ -92,12 +105,13 @@ pub(crate) fn after_connect(peer: SocketAddr, opts: &ConnectOpts<'_>) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return;
     };
-    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let id;
     {
         let mut spares = SPARES.lock().unwrap();
         if spares.len() >= MAX_SPARES || spares.iter().any(|s| s.peer == peer) {
             return;
         }
+        id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         spares.push(Spare {
             id,
             peer,
